@@ -1,0 +1,213 @@
+// Package config holds Liên Thông's one configuration struct. Values are layered: defaults, then an
+// optional JSON file, then LIENTHONG_* environment variables, then command-line flags; the result is
+// validated once and passed down.
+package config
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the effective configuration of one node.
+type Config struct {
+	// Addr is the listen address of the HTTP server.
+	Addr string `json:"addr" env:"ADDR" flag:"addr" help:"listen address"`
+	// Data is the data folder: the SQLite database and the file store live here.
+	Data string `json:"data" env:"DATA" flag:"data" help:"data folder"`
+	// DB selects the database: empty for SQLite in the data folder, or a postgres:// URL.
+	DB string `json:"db" env:"DB" flag:"db" help:"database: empty for SQLite in the data folder, or a postgres:// URL" secret:"url"`
+	// BaseURL is the public URL of this node, used in links and cookies.
+	BaseURL string `json:"base_url" env:"BASE_URL" flag:"base-url" help:"public URL of this node (default http://ADDR)"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `json:"log_level" env:"LOG_LEVEL" flag:"log-level" help:"debug, info, warn or error"`
+	// LogFormat is json or text.
+	LogFormat string `json:"log_format" env:"LOG_FORMAT" flag:"log-format" help:"json or text"`
+	// TokenTTL is the lifetime of OAuth2 bearer tokens issued to machine clients.
+	TokenTTL time.Duration `json:"token_ttl" env:"TOKEN_TTL" flag:"token-ttl" help:"lifetime of machine-client bearer tokens"`
+	// SessionTTL is the lifetime of an officer's login session.
+	SessionTTL time.Duration `json:"session_ttl" env:"SESSION_TTL" flag:"session-ttl" help:"lifetime of officer sessions"`
+	// MaxBodyBytes bounds request bodies of ordinary API calls.
+	MaxBodyBytes int64 `json:"max_body_bytes" env:"MAX_BODY_BYTES" flag:"max-body-bytes" help:"largest accepted request body for ordinary API calls"`
+	// LockoutThreshold is the number of failed logins that locks an account.
+	LockoutThreshold int `json:"lockout_threshold" env:"LOCKOUT_THRESHOLD" flag:"lockout-threshold" help:"failed logins before an account is locked"`
+	// LockoutDuration is how long a locked account stays locked.
+	LockoutDuration time.Duration `json:"lockout_duration" env:"LOCKOUT_DURATION" flag:"lockout-duration" help:"how long a locked account stays locked"`
+}
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		Addr:             "127.0.0.1:8080",
+		Data:             "./lienthong-data",
+		LogLevel:         "info",
+		LogFormat:        "text",
+		TokenTTL:         15 * time.Minute,
+		SessionTTL:       12 * time.Hour,
+		MaxBodyBytes:     4 << 20,
+		LockoutThreshold: 5,
+		LockoutDuration:  15 * time.Minute,
+	}
+}
+
+// Load layers defaults, the JSON file named by --config or LIENTHONG_CONFIG, the environment and the
+// flags in args, and validates the result. It registers its flags on fs; extra flags of the caller
+// may already be registered there.
+func Load(fs *flag.FlagSet, args []string, env func(string) string) (Config, error) {
+	c := Default()
+	fileFlag := fs.String("config", "", "JSON configuration file")
+	bind(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	file := *fileFlag
+	if file == "" {
+		file = env("LIENTHONG_CONFIG")
+	}
+	// Flags were parsed into c already; remember which were set so file and environment do not override them.
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fromFlags := c
+	c2 := Default()
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return c, fmt.Errorf("config: %w", err)
+		}
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c2); err != nil {
+			return c, fmt.Errorf("config %s: %w", file, err)
+		}
+	}
+	if err := applyEnv(&c2, env); err != nil {
+		return c, err
+	}
+	copySetFlags(&c2, &fromFlags, set)
+	if err := c2.Validate(); err != nil {
+		return c2, err
+	}
+	return c2, nil
+}
+
+// Validate checks the configuration once and fills derived values.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("config: addr %q: %v", c.Addr, err)
+	}
+	if c.Data == "" {
+		return fmt.Errorf("config: data folder must not be empty")
+	}
+	if c.DB != "" && strings.Contains(c.DB, "://") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return fmt.Errorf("config: db must be empty, a SQLite file path or a postgres:// URL")
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("config: base_url %q is not an absolute URL", c.BaseURL)
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log_level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("config: log_format %q: want json or text", c.LogFormat)
+	}
+	if c.TokenTTL < time.Minute || c.SessionTTL < time.Minute {
+		return fmt.Errorf("config: token and session lifetimes must be at least a minute")
+	}
+	if c.MaxBodyBytes < 1024 {
+		return fmt.Errorf("config: max_body_bytes must be at least 1024")
+	}
+	if c.LockoutThreshold < 1 {
+		return fmt.Errorf("config: lockout_threshold must be at least 1")
+	}
+	return nil
+}
+
+// PublicURL returns BaseURL, or http://Addr when it is empty.
+func (c Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	return "http://" + c.Addr
+}
+
+// Masked returns a copy safe to print: passwords in URLs are replaced by "xxxxx".
+func (c Config) Masked() Config {
+	m := c
+	if u, err := url.Parse(m.DB); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			m.DB = u.String()
+		}
+	}
+	return m
+}
+
+func bind(fs *flag.FlagSet, c *Config) {
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, help := f.Tag.Get("flag"), f.Tag.Get("help")
+		p := v.Field(i).Addr().Interface()
+		switch p := p.(type) {
+		case *string:
+			fs.StringVar(p, name, *p, help)
+		case *int:
+			fs.IntVar(p, name, *p, help)
+		case *int64:
+			fs.Int64Var(p, name, *p, help)
+		case *time.Duration:
+			fs.DurationVar(p, name, *p, help)
+		}
+	}
+}
+
+func copySetFlags(dst, src *Config, set map[string]bool) {
+	dv, sv := reflect.ValueOf(dst).Elem(), reflect.ValueOf(src).Elem()
+	for i := 0; i < dv.NumField(); i++ {
+		if set[dv.Type().Field(i).Tag.Get("flag")] {
+			dv.Field(i).Set(sv.Field(i))
+		}
+	}
+}
+
+func applyEnv(c *Config, env func(string) string) error {
+	v := reflect.ValueOf(c).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := "LIENTHONG_" + t.Field(i).Tag.Get("env")
+		s := env(name)
+		if s == "" {
+			continue
+		}
+		field := v.Field(i)
+		switch field.Interface().(type) {
+		case string:
+			field.SetString(s)
+		case int, int64:
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q is not a number", name, s)
+			}
+			field.SetInt(n)
+		case time.Duration:
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q is not a duration like 15m", name, s)
+			}
+			field.SetInt(int64(d))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,228 @@
+// Package server assembles one Liên Thông node: it opens the database, builds the services of every
+// capability, puts their routes on one router with the shared middleware, and serves HTTP until its
+// context ends. cmd/lienthong and the end-to-end tests both start nodes through it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/lienthong/lienthong/internal/accounts"
+	"github.com/lienthong/lienthong/internal/agency"
+	"github.com/lienthong/lienthong/internal/api"
+	"github.com/lienthong/lienthong/internal/auth"
+	"github.com/lienthong/lienthong/internal/config"
+	"github.com/lienthong/lienthong/internal/db"
+	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/web"
+)
+
+// Node is one running Liên Thông node's services and HTTP handler.
+type Node struct {
+	Config   config.Config
+	DB       *db.DB
+	Auth     *auth.Service
+	Registry *agency.Registry
+	Router   *api.Router
+	Handler  http.Handler
+	Version  string
+}
+
+// Open opens the database and builds the services and routes.
+func Open(ctx context.Context, cfg config.Config, version string) (*Node, error) {
+	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
+		return nil, fmt.Errorf("server: data folder: %w", err)
+	}
+	d, err := db.Open(ctx, cfg.DB, cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	n, err := build(ctx, cfg, d, version)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*Node, error) {
+	n := &Node{Config: cfg, DB: d, Version: version}
+	var err error
+	if n.Registry, err = agency.NewRegistry(ctx, d); err != nil {
+		return nil, err
+	}
+	n.Auth, err = auth.NewService(ctx, d, auth.Options{TokenTTL: cfg.TokenTTL, SessionTTL: cfg.SessionTTL,
+		LockoutThreshold: cfg.LockoutThreshold, LockoutDuration: cfg.LockoutDuration, AgencyExists: n.Registry.Exists})
+	if err != nil {
+		return nil, err
+	}
+	pages, err := web.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	pages.Version = version
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, accounts.RegisterPages} {
+		if err := register(pages); err != nil {
+			return nil, err
+		}
+	}
+
+	rr := api.NewRouter(cfg.MaxBodyBytes)
+	rr.PageLogin = "/login"
+	rr.PageError = func(w http.ResponseWriter, r *http.Request, err error) {
+		d := api.Detail(r, err)
+		pages.RenderError(w, r, api.Status(err), d.Code, d.Message, d.Fields)
+	}
+	agencies := &agency.Handler{Registry: n.Registry, Pages: pages}
+	acc := &accounts.Handler{Auth: n.Auth, DB: d, Pages: pages, SessionTTL: cfg.SessionTTL,
+		SecureCookies: strings.HasPrefix(cfg.PublicURL(), "https://"), Stats: n.homeStats}
+	rr.Handle(agencies.Routes()...)
+	rr.Handle(agencies.PageRoutes()...)
+	rr.Handle(acc.Routes()...)
+	rr.Handle(acc.PageRoutes()...)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	w, r := d.Pools()
+	reg.MustRegister(collectors.NewDBStatsCollector(w, "write"))
+	if r != w {
+		reg.MustRegister(collectors.NewDBStatsCollector(r, "read"))
+	}
+	metrics := api.NewMetrics(reg)
+
+	rr.HandleRaw("POST /oauth/token", http.HandlerFunc(n.Auth.TokenHandler))
+	rr.HandleRaw("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	}))
+	rr.HandleRaw("GET /readyz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Ping(ctx); err != nil {
+			api.WriteError(w, r, err)
+			return
+		}
+		api.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(d.Dialect)})
+	}))
+	rr.HandleRaw("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	rr.HandleRaw("GET /openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api.WriteJSON(w, http.StatusOK, n.OpenAPI())
+	}))
+	rr.HandleRaw("GET /static/", web.Static())
+	// Anything else is a 404 in the caller's language: JSON under /api, a page elsewhere.
+	rr.HandleRaw("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		nf := errs.Reasonf(errs.NotFound, "no_route", "there is nothing at %s %s", r.Method, r.URL.Path)
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			api.WriteError(w, r, nf)
+			return
+		}
+		rr.PageError(w, r, nf)
+	}))
+	n.Router = rr
+
+	cop := http.NewCrossOriginProtection()
+	n.Handler = api.SecurityHeaders(cop.Handler(n.Auth.Middleware(metrics.Instrument(rr.Mux))))
+	return n, nil
+}
+
+// OpenAPI returns the node's OpenAPI document, including the token endpoint.
+func (n *Node) OpenAPI() map[string]any {
+	doc := n.Router.OpenAPI("Liên Thông API", n.Version)
+	paths := doc["paths"].(map[string]any)
+	paths["/oauth/token"] = map[string]any{"post": map[string]any{
+		"summary":     "OAuth2 client credentials grant (RFC 6749 §4.4): form-encoded, client authentication by HTTP Basic or in the body",
+		"operationId": "post_oauth_token",
+		"tags":        []string{"accounts"},
+		"requestBody": map[string]any{"required": true, "content": map[string]any{"application/x-www-form-urlencoded": map[string]any{
+			"schema": map[string]any{"type": "object", "required": []string{"grant_type"}, "properties": map[string]any{
+				"grant_type": map[string]any{"type": "string", "enum": []string{"client_credentials"}},
+				"client_id": map[string]any{"type": "string"}, "client_secret": map[string]any{"type": "string"}}}}}},
+		"responses": map[string]any{"200": map[string]any{"description": "a bearer token", "content": map[string]any{"application/json": map[string]any{
+			"schema": map[string]any{"type": "object", "properties": map[string]any{"access_token": map[string]any{"type": "string"},
+				"token_type": map[string]any{"type": "string"}, "expires_in": map[string]any{"type": "integer"}}}}}},
+			"400": map[string]any{"description": "RFC 6749 §5.2 error"}, "401": map[string]any{"description": "invalid_client"}},
+	}}
+	return doc
+}
+
+func (n *Node) homeStats() []accounts.Stat {
+	ix := n.Registry.Index()
+	onAxis, provinces := 0, 0
+	today := agency.Today()
+	for _, a := range ix.All() {
+		if !a.ActiveOn(today) {
+			continue
+		}
+		if a.OnAxis {
+			onAxis++
+		}
+		if a.Kind == agency.ProvinceCommittee {
+			provinces++
+		}
+	}
+	return []accounts.Stat{
+		{LabelKey: "home.stat.agencies", Value: ix.Len(), Link: "/agencies"},
+		{LabelKey: "home.stat.on_axis", Value: onAxis, Link: "/agencies?on_axis=true&active=true"},
+		{LabelKey: "home.stat.provinces", Value: provinces, Link: "/agencies?kind=province_committee&active=true"},
+	}
+}
+
+// Close releases the database.
+func (n *Node) Close() error { return n.DB.Close() }
+
+// Serve listens on the configured address (or uses ln when given) and serves until ctx ends, then
+// shuts down gracefully. ready, when set, receives the bound address once listening.
+func (n *Node) Serve(ctx context.Context, ln net.Listener, ready func(addr string)) error {
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", n.Config.Addr)
+		if err != nil {
+			return fmt.Errorf("server: listen %s: %w", n.Config.Addr, err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           n.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Minute, // large edXML packages and uploads stream in slowly
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go n.Registry.Watch(watchCtx, 3*time.Second)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
+
+// DataPath returns a path inside the data folder.
+func (n *Node) DataPath(elem ...string) string {
+	return filepath.Join(append([]string{n.Config.Data}, elem...)...)
+}

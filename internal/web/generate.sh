@@ -1,0 +1,7 @@
+#!/bin/sh
+# Vendors the pinned front-end libraries (package-lock.json) into static/vendor. Run by
+# `go generate ./internal/web`; the copied files are committed so `go run` needs no Node.
+set -eu
+cd "$(dirname "$0")/assets"
+npm ci --no-audit --no-fund
+cp node_modules/htmx.org/dist/htmx.min.js ../static/vendor/htmx.min.js
