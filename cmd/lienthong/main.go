@@ -19,7 +19,7 @@ var version = "0.1.0-dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	err := Run(ctx, Runtime{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Env: os.Getenv}, os.Args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
 	}
@@ -29,17 +29,25 @@ func main() {
 	}
 }
 
-// Env reads an environment variable; tests pass their own.
-type Env func(string) string
+// Runtime is what a command line runs with: its streams, its environment and, for tests, a hook
+// that receives the server's address once it listens (so tests can serve on 127.0.0.1:0).
+type Runtime struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Env    func(string) string
+	Ready  func(addr string)
+}
 
 // Run runs one command line. Tests call it directly, with their own context, streams and environment.
-func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env Env) error {
+func Run(ctx context.Context, rt Runtime, args []string) error {
+	stdout, stderr := rt.Stdout, rt.Stderr
 	if len(args) == 0 {
 		usage(stderr)
 		return fmt.Errorf("no command given")
 	}
 	cmd, rest := args[0], args[1:]
-	c := &cli{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, env: env}
+	c := &cli{ctx: ctx, stdin: rt.Stdin, stdout: stdout, stderr: stderr, env: rt.Env, ready: rt.Ready}
 	switch cmd {
 	case "serve":
 		return c.serve(rest, false)

@@ -20,7 +20,7 @@ type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-	env    Env
+	env    func(string) string
 	// ready, when set by a test, receives the address once the server listens.
 	ready func(addr string)
 }

@@ -26,11 +26,11 @@ func RegisterPages(r *web.Renderer) error { return r.Add(templates, "templates/*
 
 // Handler serves the account pages and API.
 type Handler struct {
-	Auth       *auth.Service
-	DB         *db.DB
-	Pages      *web.Renderer
+	Auth          *auth.Service
+	DB            *db.DB
+	Pages         *web.Renderer
 	SecureCookies bool
-	SessionTTL time.Duration
+	SessionTTL    time.Duration
 	// Stats, when set, gives the home page its figures.
 	Stats func() []Stat
 }

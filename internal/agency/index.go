@@ -1,6 +1,7 @@
 package agency
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,6 +18,10 @@ type Index struct {
 	ordered      []*Agency
 	roots        []*Agency
 	generation   int64
+
+	names    string         // every folded name, each followed by a NUL, in tree order
+	offsets  []int          // where each agency's name starts in names
+	byAbbrev map[string][]int
 }
 
 // newIndex builds an index; the agencies must already be normalized.
@@ -41,6 +46,7 @@ func newIndex(list []*Agency, generation int64) *Index {
 			ix.predecessors[a.Successor] = append(ix.predecessors[a.Successor], a)
 		}
 	}
+	ix.buildText()
 	return ix
 }
 
@@ -91,9 +97,54 @@ type Query struct {
 	Limit  int
 }
 
+// buildText prepares the search structures: every folded name in one string, so that finding the
+// candidates for a word is one fast strings.Index pass over a megabyte instead of thousands of
+// small ones, and the abbreviations by folded value.
+func (ix *Index) buildText() {
+	var b strings.Builder
+	ix.offsets = make([]int, len(ix.ordered))
+	ix.byAbbrev = map[string][]int{}
+	for i, a := range ix.ordered {
+		ix.offsets[i] = b.Len()
+		b.WriteString(a.folded)
+		b.WriteByte(0)
+		if a.Abbreviation != "" {
+			k := vn.Fold(a.Abbreviation)
+			ix.byAbbrev[k] = append(ix.byAbbrev[k], i)
+		}
+	}
+	ix.names = b.String()
+}
+
+// candidates returns, in order, the positions of agencies whose folded name contains w or whose
+// abbreviation is w.
+func (ix *Index) candidates(w string) []int {
+	var out []int
+	for from := 0; from < len(ix.names); {
+		j := strings.Index(ix.names[from:], w)
+		if j < 0 {
+			break
+		}
+		pos := from + j
+		i := sort.SearchInts(ix.offsets, pos+1) - 1
+		out = append(out, i)
+		if i+1 < len(ix.offsets) {
+			from = ix.offsets[i+1]
+		} else {
+			from = len(ix.names)
+		}
+	}
+	if extra := ix.byAbbrev[w]; len(extra) > 0 {
+		out = append(out, extra...)
+		sort.Ints(out)
+		out = slices.Compact(out)
+	}
+	return out
+}
+
 // Search returns agencies matching every word of q.Text regardless of diacritics, case and Đ/đ,
-// best matches first: name starting with the query, then a word starting with it, then anywhere;
-// agencies that exist today before closed ones; higher levels before lower ones.
+// best matches first: a code starting with the query, a name starting with it, a word starting
+// with it, then anywhere; agencies that exist today before closed ones; higher levels first.
 func (ix *Index) Search(q Query) []*Agency {
 	text := vn.Fold(q.Text)
 	words := strings.Fields(text)
@@ -106,68 +157,104 @@ func (ix *Index) Search(q Query) []*Agency {
 	if limit <= 0 {
 		limit = 20
 	}
-	type hit struct {
-		a     *Agency
-		score int
-	}
-	var hits []hit
 	codeQuery := strings.ToUpper(strings.TrimSpace(q.Text))
-	for _, a := range ix.ordered {
+	// Candidates: every agency when there is no text or the text may be a code; otherwise those
+	// matching the longest word, which is the most selective.
+	var cand []int
+	all := len(words) == 0 || (codeQuery != "" && codeQuery[0] >= '0' && codeQuery[0] <= '9')
+	if !all {
+		longest := words[0]
+		for _, w := range words[1:] {
+			if len(w) > len(longest) {
+				longest = w
+			}
+		}
+		cand = ix.candidates(longest)
+	}
+	top := make([]scored, 0, limit+1)
+	consider := func(a *Agency) {
 		if q.Level != "" && a.Level != q.Level || q.Kind != "" && a.Kind != q.Kind {
-			continue
+			return
 		}
 		if q.OnAxis != nil && a.OnAxis != *q.OnAxis {
-			continue
+			return
 		}
 		if q.Within != "" && !a.code.Within(within) {
-			continue
+			return
 		}
 		active := a.ActiveOn(today)
 		if q.Active && !active {
-			continue
+			return
 		}
-		score := 0
-		if len(words) > 0 {
-			switch {
-			case codeQuery != "" && strings.HasPrefix(a.Code, codeQuery):
-				score = 400
-			case strings.HasPrefix(a.folded, text):
-				score = 300
-			default:
-				matched := true
-				wordStart := true
-				for _, w := range words {
-					i := strings.Index(a.folded, w)
-					if i < 0 && !strings.EqualFold(a.Abbreviation, w) {
-						matched = false
-						break
-					}
-					if i > 0 && a.folded[i-1] != ' ' {
-						wordStart = false
-					}
-				}
-				if !matched {
-					continue
-				}
-				score = 100
-				if wordStart {
-					score = 200
-				}
-			}
+		score, ok := matchScore(a, text, words, codeQuery)
+		if !ok {
+			return
 		}
 		if active {
 			score += 50
 		}
 		score -= a.code.Depth() * 5
-		hits = append(hits, hit{a, score})
+		top = pushTop(top, scored{a, score}, limit)
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score > hits[j].score })
-	if len(hits) > limit {
-		hits = hits[:limit]
+	if all {
+		for _, a := range ix.ordered {
+			consider(a)
+		}
+	} else {
+		for _, i := range cand {
+			consider(ix.ordered[i])
+		}
 	}
-	out := make([]*Agency, len(hits))
-	for i, h := range hits {
+	out := make([]*Agency, len(top))
+	for i, h := range top {
 		out[i] = h.a
 	}
 	return out
+}
+
+type scored struct {
+	a     *Agency
+	score int
+}
+
+// pushTop keeps the best limit hits in order; earlier hits win ties, so results follow the tree.
+func pushTop(top []scored, h scored, limit int) []scored {
+	if len(top) == limit && h.score <= top[len(top)-1].score {
+		return top
+	}
+	i := sort.Search(len(top), func(i int) bool { return top[i].score < h.score })
+	top = slices.Insert(top, i, h)
+	if len(top) > limit {
+		top = top[:limit]
+	}
+	return top
+}
+
+func matchScore(a *Agency, text string, words []string, codeQuery string) (int, bool) {
+	if len(words) == 0 {
+		return 0, true
+	}
+	if codeQuery != "" && strings.HasPrefix(a.Code, codeQuery) {
+		return 400, true
+	}
+	if strings.HasPrefix(a.folded, text) {
+		return 300, true
+	}
+	wordStart := true
+	for _, w := range words {
+		i := strings.Index(a.folded, w)
+		if i < 0 {
+			if !strings.EqualFold(vn.Fold(a.Abbreviation), w) {
+				return 0, false
+			}
+			continue
+		}
+		if i > 0 && a.folded[i-1] != ' ' {
+			wordStart = false
+		}
+	}
+	if wordStart {
+		return 200, true
+	}
+	return 100, true
 }

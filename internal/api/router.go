@@ -2,8 +2,9 @@ package api
 
 import (
 	"net/http"
-	"sort"
 	"net/url"
+	"strings"
+	"sort"
 
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/errs"
@@ -155,3 +156,30 @@ func (rr *Router) wrap(rt Route) http.Handler {
 	})
 }
 
+// Allowed returns the methods that the route table serves at a concrete path.
+func (rr *Router) Allowed(path string) []string {
+	var out []string
+	for _, rt := range rr.routes {
+		if pathMatches(rt.Path, path) {
+			out = append(out, rt.Method)
+		}
+	}
+	return out
+}
+
+// pathMatches reports whether a concrete path fits a ServeMux path with {wildcards}.
+func pathMatches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ps[i], "{") && ps[i] != "{$}" {
+			continue
+		}
+		if ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
+}

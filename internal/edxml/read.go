@@ -199,16 +199,16 @@ func (r *reader) next() (xml.Token, error) {
 				}
 			}
 			r.nsMarks = append(r.nsMarks, mark)
-			return t, nil
+			return tok, nil // tok, not t: boxing t again would allocate
 		case xml.EndElement:
 			r.depth--
 			if n := len(r.nsMarks); n > 0 {
 				r.ns = r.ns[:r.nsMarks[n-1]]
 				r.nsMarks = r.nsMarks[:n-1]
 			}
-			return t, nil
+			return tok, nil
 		case xml.CharData:
-			return t, nil
+			return tok, nil
 		case xml.Directive:
 			return nil, &SyntaxError{Code: CodeDTDForbidden, Line: startLine, Message: "a DOCTYPE or other <!…> declaration is not allowed in an edXML package"}
 		}
@@ -233,10 +233,17 @@ func (r *reader) lookup(prefix string) (string, bool) {
 // returns false to have the child kept as an unknown element.
 type handler func(t xml.StartElement, local string, n int) (bool, error)
 
+type nameCount struct {
+	name string
+	n    int
+}
+
 // children reads the children of the element just opened, up to and including its end tag. Text
 // between children is ignored; unknown children are kept in extra.
 func (r *reader) children(extra *[]RawElement, h handler) error {
-	var counts map[string]int
+	// Occurrences of each child name, in an array that stays on the stack for the usual few names.
+	var buf [16]nameCount
+	counts := buf[:0]
 	for {
 		tok, err := r.next()
 		if err != nil {
@@ -248,11 +255,18 @@ func (r *reader) children(extra *[]RawElement, h handler) error {
 			if t.Name.Space == Namespace {
 				local = t.Name.Local
 			}
-			if counts == nil {
-				counts = make(map[string]int, 8)
+			n := -1
+			for i := range counts {
+				if counts[i].name == t.Name.Local {
+					n = counts[i].n
+					counts[i].n++
+					break
+				}
 			}
-			n := counts[t.Name.Local]
-			counts[t.Name.Local] = n + 1
+			if n < 0 {
+				n = 0
+				counts = append(counts, nameCount{t.Name.Local, 1})
+			}
 			ok, err := h(t, local, n)
 			if err != nil {
 				return err

@@ -39,7 +39,7 @@ type source struct {
 }
 
 func newSource(r io.Reader, limit int64, tokenLimit, rawLimit int) *source {
-	return &source{r: r, buf: make([]byte, 32<<10), limit: limit, tokenLimit: tokenLimit, rawLimit: rawLimit}
+	return &source{r: r, buf: make([]byte, 16<<10), limit: limit, tokenLimit: tokenLimit, rawLimit: rawLimit}
 }
 
 // fill reads more input into buf, keeping the unread bytes.

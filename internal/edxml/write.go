@@ -80,7 +80,7 @@ func Write(w io.Writer, p *Package, attachments func(a AttachmentMeta) (io.ReadC
 		x.open("AttachmentEncoded")
 		x.flush()
 		for i := range p.Attachments {
-			if err := x.attachment(&p.Attachments[i], attachments); err != nil {
+			if err := x.attachment(&p.Attachments[i], !p.noContent[i], attachments); err != nil {
 				return err
 			}
 		}
@@ -384,16 +384,19 @@ func (x *xw) traceHeaderList(tl *TraceHeaderList) {
 	x.close("TraceHeaderList")
 }
 
-// attachment writes one Attachment, streaming its content from src.
-func (x *xw) attachment(a *Attachment, src func(AttachmentMeta) (io.ReadCloser, error)) error {
+// attachment writes one Attachment, streaming its content from src. An attachment read without a
+// ContentTransferEncoded element (hasContent false) is written without one.
+func (x *xw) attachment(a *Attachment, hasContent bool, src func(AttachmentMeta) (io.ReadCloser, error)) error {
 	x.open("Attachment")
 	x.flush()
 	x.text("ContentId", a.ContentId)
 	x.text("AttachmentName", a.AttachmentName)
 	x.text("Description", a.Description)
 	x.text("ContentType", a.ContentType)
-	if x.err != nil {
-		return fmt.Errorf("edxml.Write: %w", x.err)
+	if !hasContent {
+		x.extra(a.Extra)
+		x.close("Attachment")
+		return nil
 	}
 	rc, err := src(a.AttachmentMeta)
 	if err != nil {

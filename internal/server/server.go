@@ -124,6 +124,12 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	// Anything else is a 404 in the caller's language: JSON under /api, a page elsewhere.
 	rr.HandleRaw("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		nf := errs.Reasonf(errs.NotFound, "no_route", "there is nothing at %s %s", r.Method, r.URL.Path)
+		if allowed := rr.Allowed(r.URL.Path); len(allowed) > 0 {
+			w.Header().Set("Allow", strings.Join(allowed, ", "))
+			api.WriteJSON(w, http.StatusMethodNotAllowed, api.ErrorBody{Error: api.ErrorDetail{Code: "method_not_allowed",
+				Message: fmt.Sprintf("%s is not allowed here; use %s", r.Method, strings.Join(allowed, " or "))}})
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			api.WriteError(w, r, nf)
 			return
@@ -148,7 +154,7 @@ func (n *Node) OpenAPI() map[string]any {
 		"requestBody": map[string]any{"required": true, "content": map[string]any{"application/x-www-form-urlencoded": map[string]any{
 			"schema": map[string]any{"type": "object", "required": []string{"grant_type"}, "properties": map[string]any{
 				"grant_type": map[string]any{"type": "string", "enum": []string{"client_credentials"}},
-				"client_id": map[string]any{"type": "string"}, "client_secret": map[string]any{"type": "string"}}}}}},
+				"client_id":  map[string]any{"type": "string"}, "client_secret": map[string]any{"type": "string"}}}}}},
 		"responses": map[string]any{"200": map[string]any{"description": "a bearer token", "content": map[string]any{"application/json": map[string]any{
 			"schema": map[string]any{"type": "object", "properties": map[string]any{"access_token": map[string]any{"type": "string"},
 				"token_type": map[string]any{"type": "string"}, "expires_in": map[string]any{"type": "integer"}}}}}},

@@ -1,0 +1,217 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/lienthong/lienthong/internal/auth"
+	"github.com/lienthong/lienthong/internal/config"
+	"github.com/lienthong/lienthong/internal/demo"
+	"github.com/lienthong/lienthong/internal/server"
+)
+
+// newNode opens a node on a fresh SQLite data folder with the demo data.
+func newNode(t testing.TB) *server.Node {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Data = t.TempDir()
+	cfg.LogLevel = "error"
+	n, err := server.Open(context.Background(), cfg, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	if err := demo.Load(context.Background(), n.Registry, n.Auth); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// caller is one principal of the access table: how to authenticate its requests.
+type caller struct {
+	name   string
+	header http.Header
+}
+
+func session(t testing.TB, n *server.Node, login string, grants ...auth.Grant) caller {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := n.Auth.CreateUser(ctx, auth.System, auth.NewUser{Login: login, FullName: login, Password: "access-table-pw", Grants: grants}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := n.Auth.Login(ctx, login, "access-table-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caller{login, http.Header{"Cookie": {auth.SessionCookie + "=" + tok}}}
+}
+
+func clientCaller(t testing.TB, n *server.Node, agency string) caller {
+	t.Helper()
+	ctx := context.Background()
+	cr, err := n.Auth.CreateClient(ctx, auth.System, auth.NewClient{Name: "client " + agency, Agency: agency})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := n.Auth.IssueToken(ctx, cr.ClientID, cr.ClientSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caller{"client@" + agency, http.Header{"Authorization": {"Bearer " + tok.AccessToken}}}
+}
+
+// TestAccessTable walks (role, agency, route) and checks who is allowed and who is refused. Every
+// route of the API that is not public must appear in the table, so a new route cannot skip it.
+func TestAccessTable(t *testing.T) {
+	n := newNode(t)
+	callers := []caller{
+		{name: "anonymous", header: http.Header{}},
+		session(t, n, "admin.all", auth.Grant{Role: auth.Admin, Agency: "*"}),
+		session(t, n, "admin.h36", auth.Grant{Role: auth.Admin, Agency: "000.00.00.H36"}),
+		session(t, n, "admin.h16", auth.Grant{Role: auth.Admin, Agency: "000.00.00.H16"}),
+		session(t, n, "clerk.h36", auth.Grant{Role: auth.Clerk, Agency: "000.00.01.H36"}),
+		session(t, n, "viewer.g22", auth.Grant{Role: auth.Viewer, Agency: "000.00.00.G22"}),
+		clientCaller(t, n, "000.00.00.H36"),
+	}
+	// want lists one status per caller, in the order above.
+	type row struct {
+		method, path, body string
+		contentType        string
+		want               [7]int
+	}
+	const (
+		ok   = 200
+		made = 201
+		no   = 401
+		deny = 403
+	)
+	seq := 0
+	newCode := func() string { seq++; return fmt.Sprintf("000.00.%02d.H36", 60+seq) }
+	agencyBody := func() string {
+		return fmt.Sprintf(`{"code":%q,"name":"Ban Quản lý thử nghiệm","kind":"department","level":"province","on_axis":true}`, newCode())
+	}
+	seqU := 0
+	userBody := func() string {
+		seqU++
+		return fmt.Sprintf(`{"login":"new.user%d","full_name":"Người Mới","password":"0123456789ab","grants":[{"role":"clerk","agency":"000.00.02.H36"}]}`, seqU)
+	}
+	rows := []row{
+		{method: "GET", path: "/api/v1/agencies?q=lam+dong", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/agencies/000.00.00.H36", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/agencies/export.csv", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		{method: "POST", path: "/api/v1/agencies", body: "agency", want: [7]int{no, made, made, deny, deny, deny, deny}},
+		{method: "PUT", path: "/api/v1/agencies/000.00.02.H36", body: `{"code":"000.00.02.H36","name":"Sở Nội vụ tỉnh Lâm Đồng","abbreviation":"SNV","kind":"department","level":"province","on_axis":true}`,
+			want: [7]int{no, ok, ok, deny, deny, deny, deny}},
+		{method: "POST", path: "/api/v1/agencies/import", contentType: "text/csv",
+			body: "code,name,kind,level\n000.00.77.H16,Ban thử nghiệm Đắk Lắk,unit,province\n",
+			want: [7]int{no, ok, deny, ok, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/me", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/users", want: [7]int{no, ok, ok, ok, deny, deny, deny}},
+		{method: "POST", path: "/api/v1/users", body: "user", want: [7]int{no, made, made, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/clients", want: [7]int{no, ok, ok, ok, deny, deny, deny}},
+		{method: "POST", path: "/api/v1/clients", body: `{"name":"QLVB","agency":"000.00.00.H36"}`, want: [7]int{no, made, made, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/audit", want: [7]int{no, ok, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/audit/verify", want: [7]int{no, ok, deny, deny, deny, deny, deny}},
+	}
+	covered := map[string]bool{}
+	for _, rw := range rows {
+		p := rw.path
+		if i := strings.IndexByte(p, '?'); i >= 0 {
+			p = p[:i]
+		}
+		for _, rt := range n.Router.Routes() {
+			if rt.Method == rw.method && !rt.Page && matches(rt.Path, p) {
+				covered[rt.Pattern()] = true
+			}
+		}
+		for i, c := range callers {
+			body := rw.body
+			switch body {
+			case "agency":
+				body = agencyBody()
+			case "user":
+				body = userBody()
+			}
+			req := httptest.NewRequest(rw.method, rw.path, strings.NewReader(body))
+			for k, v := range c.header {
+				req.Header[k] = v
+			}
+			if body != "" {
+				ct := rw.contentType
+				if ct == "" {
+					ct = "application/json"
+				}
+				req.Header.Set("Content-Type", ct)
+			}
+			rec := httptest.NewRecorder()
+			n.Handler.ServeHTTP(rec, req)
+			if rec.Code != rw.want[i] {
+				t.Errorf("%s %s as %s: status %d, want %d: %s", rw.method, rw.path, c.name, rec.Code, rw.want[i], strings.TrimSpace(rec.Body.String()))
+			}
+			if rec.Code >= 400 {
+				var e struct {
+					Error struct{ Code, Message string }
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
+					t.Errorf("%s %s as %s: error body %q is not {\"error\":{\"code\",\"message\"}}", rw.method, rw.path, c.name, rec.Body.String())
+				}
+			}
+		}
+	}
+	for _, rt := range n.Router.Routes() {
+		if !rt.Page && !covered[rt.Pattern()] {
+			t.Errorf("route %s is not in the access table", rt.Pattern())
+		}
+	}
+}
+
+// matches reports whether a concrete path fits a ServeMux path with {wildcards}.
+func matches(pattern, path string) bool {
+	ps, xs := strings.Split(pattern, "/"), strings.Split(path, "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if strings.HasPrefix(ps[i], "{") {
+			continue
+		}
+		if ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestUnknownRoutesAndBodies(t *testing.T) {
+	n := newNode(t)
+	srv := httptest.NewServer(n.Handler)
+	defer srv.Close()
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		code               string
+	}{
+		{"GET", "/api/v1/nothing", "", 404, "not_found"},
+		{"GET", "/api/v1/agencies/000.00.99.H36", "", 404, "not_found"},
+		{"GET", "/api/v1/agencies?limit=100000", "", 400, "invalid"},
+		{"GET", "/api/v1/agencies?level=galaxy", "", 400, "invalid"},
+		{"DELETE", "/api/v1/agencies", "", 405, "method_not_allowed"},
+	} {
+		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status || (tc.code != "" && !strings.Contains(string(b), `"code":"`+tc.code+`"`)) {
+			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, resp.StatusCode, b, tc.status, tc.code)
+		}
+	}
+}
