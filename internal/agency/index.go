@@ -19,9 +19,8 @@ type Index struct {
 	roots        []*Agency
 	generation   int64
 
-	names    string         // every folded name, each followed by a NUL, in tree order
-	offsets  []int          // where each agency's name starts in names
-	byAbbrev map[string][]int
+	vocab    []string         // every distinct folded word, sorted
+	postings map[string][]int // word → positions in ordered, ascending
 }
 
 // newIndex builds an index; the agencies must already be normalized.
@@ -97,52 +96,74 @@ type Query struct {
 	Limit  int
 }
 
-// buildText prepares the search structures: every folded name in one string, so that finding the
-// candidates for a word is one fast strings.Index pass over a megabyte instead of thousands of
-// small ones, and the abbreviations by folded value.
+// buildText prepares the word index: every distinct word of the folded names and abbreviations,
+// sorted, with the agencies that contain it. A query word matches every indexed word it begins, so
+// a search reads a few posting lists instead of scanning every name.
 func (ix *Index) buildText() {
-	var b strings.Builder
-	ix.offsets = make([]int, len(ix.ordered))
-	ix.byAbbrev = map[string][]int{}
+	ix.postings = map[string][]int{}
 	for i, a := range ix.ordered {
-		ix.offsets[i] = b.Len()
-		b.WriteString(a.folded)
-		b.WriteByte(0)
+		words := strings.Fields(a.folded)
 		if a.Abbreviation != "" {
-			k := vn.Fold(a.Abbreviation)
-			ix.byAbbrev[k] = append(ix.byAbbrev[k], i)
+			words = append(words, vn.Fold(a.Abbreviation))
+		}
+		for _, w := range words {
+			p := ix.postings[w]
+			if len(p) == 0 || p[len(p)-1] != i {
+				ix.postings[w] = append(p, i)
+			}
 		}
 	}
-	ix.names = b.String()
+	ix.vocab = make([]string, 0, len(ix.postings))
+	for w := range ix.postings {
+		ix.vocab = append(ix.vocab, w)
+	}
+	sort.Strings(ix.vocab)
 }
 
-// candidates returns, in order, the positions of agencies whose folded name contains w or whose
-// abbreviation is w.
+// candidates returns, in tree order, the agencies having a word that begins with w.
 func (ix *Index) candidates(w string) []int {
-	var out []int
-	for from := 0; from < len(ix.names); {
-		j := strings.Index(ix.names[from:], w)
-		if j < 0 {
-			break
-		}
-		pos := from + j
-		i := sort.SearchInts(ix.offsets, pos+1) - 1
-		out = append(out, i)
-		if i+1 < len(ix.offsets) {
-			from = ix.offsets[i+1]
-		} else {
-			from = len(ix.names)
-		}
+	lo := sort.SearchStrings(ix.vocab, w)
+	var lists [][]int
+	total := 0
+	for i := lo; i < len(ix.vocab) && strings.HasPrefix(ix.vocab[i], w); i++ {
+		p := ix.postings[ix.vocab[i]]
+		lists = append(lists, p)
+		total += len(p)
 	}
-	if extra := ix.byAbbrev[w]; len(extra) > 0 {
-		out = append(out, extra...)
-		sort.Ints(out)
-		out = slices.Compact(out)
+	switch len(lists) {
+	case 0:
+		return nil
+	case 1:
+		return lists[0]
+	}
+	out := make([]int, 0, total)
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	sort.Ints(out)
+	return slices.Compact(out)
+}
+
+// intersect returns the elements of sorted a that are also in sorted b.
+func intersect(a, b []int) []int {
+	out := make([]int, 0, min(len(a), len(b)))
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
 	}
 	return out
 }
 
-// Search returns agencies matching every word of q.Text regardless of diacritics, case and Đ/đ,
+// Search returns agencies in which every word of q.Text begins a word of the name (or is the
+// abbreviation), regardless of diacritics, case and Đ/đ,
 // best matches first: a code starting with the query, a name starting with it, a word starting
 // with it, then anywhere; agencies that exist today before closed ones; higher levels first.
 func (ix *Index) Search(q Query) []*Agency {
@@ -159,17 +180,17 @@ func (ix *Index) Search(q Query) []*Agency {
 	}
 	codeQuery := strings.ToUpper(strings.TrimSpace(q.Text))
 	// Candidates: every agency when there is no text or the text may be a code; otherwise those
-	// matching the longest word, which is the most selective.
+	// having, for every query word, a word that begins with it.
 	var cand []int
 	all := len(words) == 0 || (codeQuery != "" && codeQuery[0] >= '0' && codeQuery[0] <= '9')
 	if !all {
-		longest := words[0]
+		cand = ix.candidates(words[0])
 		for _, w := range words[1:] {
-			if len(w) > len(longest) {
-				longest = w
+			if len(cand) == 0 {
+				break
 			}
+			cand = intersect(cand, ix.candidates(w))
 		}
-		cand = ix.candidates(longest)
 	}
 	top := make([]scored, 0, limit+1)
 	consider := func(a *Agency) {
@@ -230,6 +251,8 @@ func pushTop(top []scored, h scored, limit int) []scored {
 	return top
 }
 
+// matchScore ranks a candidate: a code starting with the query first, then a name starting with
+// it, then the rest (every word already matched the start of a word).
 func matchScore(a *Agency, text string, words []string, codeQuery string) (int, bool) {
 	if len(words) == 0 {
 		return 0, true
@@ -237,24 +260,11 @@ func matchScore(a *Agency, text string, words []string, codeQuery string) (int, 
 	if codeQuery != "" && strings.HasPrefix(a.Code, codeQuery) {
 		return 400, true
 	}
+	if codeQuery != "" && codeQuery[0] >= '0' && codeQuery[0] <= '9' {
+		return 0, false
+	}
 	if strings.HasPrefix(a.folded, text) {
 		return 300, true
 	}
-	wordStart := true
-	for _, w := range words {
-		i := strings.Index(a.folded, w)
-		if i < 0 {
-			if !strings.EqualFold(vn.Fold(a.Abbreviation), w) {
-				return 0, false
-			}
-			continue
-		}
-		if i > 0 && a.folded[i-1] != ' ' {
-			wordStart = false
-		}
-	}
-	if wordStart {
-		return 200, true
-	}
-	return 100, true
+	return 200, true
 }

@@ -291,8 +291,8 @@ func (c *Calendar) NextWorkingDay(t time.Time) time.Time { return c.at(c.shift(d
 // date. For n < 0 it returns the closing time of the |n|-th working day before the start date. Times of
 // day are ignored; use Deadline to apply the office-hours rule for receipts first.
 //
-// For n ≥ 0, WorkingDaysBetween(start, AddWorkingDays(start, n)) == n and AddWorkingDays(AddWorkingDays(
-// start, n), m) == AddWorkingDays(start, n+m) for m ≥ 0. The cost is one table look-up per year crossed.
+// For n ≥ 0, WorkingDaysBetween(start, AddWorkingDays(start, n)) == n, and for n, m ≥ 0 adding n then m
+// working days equals adding n+m. The cost is one table look-up per year crossed.
 func (c *Calendar) AddWorkingDays(start time.Time, n int) time.Time {
 	return c.at(c.shift(dayOf(start), n), c.close)
 }

@@ -119,3 +119,23 @@ func TestContentSpellings(t *testing.T) {
 		}
 	}
 }
+
+// TestTruncatedInput cuts samples at many points: every cut must give a *SyntaxError (never a
+// package, a panic or a hang), and the code must say the input is not or no longer XML.
+func TestTruncatedInput(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		step int
+	}{{"prefixed.edxml", 1}, {"new_two_attachments.edxml", 11}, {"unknown_elements.edxml", 7}} {
+		in := readFile(t, tc.file)
+		end := bytes.LastIndexByte(in, '>') + 1
+		for cut := 0; cut < end; cut += tc.step {
+			p, err := Read(bytes.NewReader(in[:cut]), ReadOptions{})
+			switch code := syntaxCode(err); code {
+			case CodeNotXML, CodeMalformedXML, CodeBadBase64:
+			default:
+				t.Fatalf("%s cut at %d: Read() = %v, %v (code %s)", tc.file, cut, p, err, code)
+			}
+		}
+	}
+}

@@ -17,7 +17,8 @@ type ReadOptions struct {
 	// the content and returns a reference, which Read puts in Attachment.Ref. It need not read to the
 	// end: Read drains the rest. A bad base64 text makes the reader fail; Read then returns a
 	// *SyntaxError (bad_base64) whatever the callback returned. If Read fails after a callback stored
-	// content, the caller removes it. If Attachment is nil, contents are decoded and discarded; only
+	// content, the caller removes it. The callback must not keep content after it returns. If
+	// Attachment is nil, contents are decoded and discarded; only
 	// their sizes are kept.
 	Attachment func(a AttachmentMeta, content io.Reader) (ref string, err error)
 
@@ -75,7 +76,8 @@ func (o ReadOptions) withDefaults() ReadOptions {
 // fields in MessageHeader (the SDK shape) or in MessageStatus. Elements of the QCVN 102 namespace are
 // matched by local name; an element in another namespace, or one the format does not define, is kept
 // as a RawElement in its parent's Extra. Attributes of known elements, other than the manifest's
-// version, are not kept.
+// version, are not kept, nor is stray text between the children of a known element. An element that
+// may appear once but appears again overwrites the first; Validate reports it (duplicate_element).
 //
 // A DOCTYPE or any other <!…> directive is refused (dtd_forbidden) and only the five predefined
 // entities are known (undefined_entity otherwise). Malformed input gives a *SyntaxError; a package
@@ -272,7 +274,7 @@ func (r *reader) children(extra *[]RawElement, h handler) error {
 				return err
 			}
 			if !ok {
-				raw, err := r.capture(t)
+				raw, err := r.capture()
 				if err != nil {
 					return err
 				}
@@ -332,7 +334,7 @@ func (r *reader) dup(path string) {
 
 // capture reads the element just opened, up to and including its end tag, and returns its bytes as
 // they were in the input.
-func (r *reader) capture(t xml.StartElement) (RawElement, error) {
+func (r *reader) capture() (RawElement, error) {
 	from := r.src.recBase
 	r.src.pinned++
 	depth := 1
@@ -505,7 +507,7 @@ func (r *reader) header() error {
 			if p.Signature != nil {
 				r.dup("Signature")
 			}
-			raw, err := r.capture(t)
+			raw, err := r.capture()
 			p.Signature = &raw
 			return true, err
 		}

@@ -104,6 +104,25 @@ func (s *source) next() (byte, error) {
 
 // ReadByte implements io.ByteReader for the xml.Decoder: it consumes and records one byte.
 func (s *source) ReadByte() (byte, error) {
+	// The fast path, a byte in the buffer within every limit, is kept small enough to inline.
+	if s.pos < s.end && s.off < s.limit && len(s.rec) < s.recLimit() && s.fail == nil {
+		b := s.buf[s.pos]
+		s.pos++
+		s.off++
+		s.rec = append(s.rec, b)
+		return b, nil
+	}
+	return s.readByteSlow()
+}
+
+func (s *source) recLimit() int {
+	if s.pinned > 0 {
+		return s.rawLimit
+	}
+	return s.tokenLimit
+}
+
+func (s *source) readByteSlow() (byte, error) {
 	b, err := s.next()
 	if err != nil {
 		return 0, err

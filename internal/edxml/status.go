@@ -1,8 +1,6 @@
 package edxml
 
-import (
-	"io"
-)
+import "io"
 
 // StatusCode is the code of a status packet (mã trạng thái), kept as the two-digit text it travels as.
 type StatusCode string

@@ -271,7 +271,7 @@ type ReplacementInfo struct {
 
 // Manifest is edXMLBody/edXMLManifest: the list of attachments.
 type Manifest struct {
-	Version    string // "1.0"
+	Version    string // "1.0"; Write puts "1.0" when empty
 	References []Reference
 	Extra      []RawElement
 }
