@@ -163,9 +163,9 @@ func intersect(a, b []int) []int {
 }
 
 // Search returns agencies in which every word of q.Text begins a word of the name (or is the
-// abbreviation), regardless of diacritics, case and Đ/đ,
-// best matches first: a code starting with the query, a name starting with it, a word starting
-// with it, then anywhere; agencies that exist today before closed ones; higher levels first.
+// abbreviation), regardless of diacritics, case and Đ/đ; text starting with a digit matches the
+// start of identifier codes. Best matches first: a code starting with the query, a name starting
+// with it, then the rest; agencies that exist today before closed ones; higher levels first.
 func (ix *Index) Search(q Query) []*Agency {
 	text := vn.Fold(q.Text)
 	words := strings.Fields(text)

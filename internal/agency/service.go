@@ -147,7 +147,7 @@ const (
 
 // Create adds one agency. by must administer the agency's subtree (or its parent's).
 func (r *Registry) Create(ctx context.Context, by *auth.Principal, a Agency) (*Agency, error) {
-	if err := r.apply(ctx, by, []*Agency{&a}, modeCreate, "agency.create"); err != nil {
+	if err := r.apply(ctx, by, []*Agency{&a}, modeCreate, "agency.create", false); err != nil {
 		return nil, err
 	}
 	return r.Get(a.Code)
@@ -156,7 +156,7 @@ func (r *Registry) Create(ctx context.Context, by *auth.Principal, a Agency) (*A
 // Update replaces one agency's fields. When a.Version is set it must match the stored version, so
 // two administrators editing at once do not overwrite each other silently.
 func (r *Registry) Update(ctx context.Context, by *auth.Principal, a Agency) (*Agency, error) {
-	if err := r.apply(ctx, by, []*Agency{&a}, modeUpdate, "agency.update"); err != nil {
+	if err := r.apply(ctx, by, []*Agency{&a}, modeUpdate, "agency.update", false); err != nil {
 		return nil, err
 	}
 	return r.Get(a.Code)
@@ -185,7 +185,7 @@ func (r *Registry) Import(ctx context.Context, by *auth.Principal, rows []*Agenc
 			res.Updated++
 		}
 	}
-	err := r.apply(ctx, by, rows, modeImport, "agency.import")
+	err := r.apply(ctx, by, rows, modeImport, "agency.import", false)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -196,4 +196,19 @@ func sameContent(a, b *Agency) bool {
 	return a.Name == b.Name && a.Abbreviation == b.Abbreviation && a.Kind == b.Kind && a.Level == b.Level &&
 		a.EffectiveFrom == b.EffectiveFrom && a.EffectiveTo == b.EffectiveTo && a.Successor == b.Successor &&
 		a.OnAxis == b.OnAxis && a.Address == b.Address && a.Email == b.Email && a.Phone == b.Phone
+}
+
+// SetRegistration records whether an agency is registered on the document exchange axis. The
+// caller has checked that by may do so (the agency's own connected system, or an administrator).
+func (r *Registry) SetRegistration(ctx context.Context, by *auth.Principal, code string, registered bool) (*Agency, error) {
+	a, err := r.Get(code)
+	if err != nil {
+		return nil, err
+	}
+	c := *a
+	c.OnAxis = registered
+	if err := r.apply(ctx, by, []*Agency{&c}, modeUpdate, "agency.registration", true); err != nil {
+		return nil, err
+	}
+	return r.Get(code)
 }

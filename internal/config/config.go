@@ -38,6 +38,13 @@ type Config struct {
 	MaxBodyBytes int64 `json:"max_body_bytes" env:"MAX_BODY_BYTES" flag:"max-body-bytes" help:"largest accepted request body for ordinary API calls"`
 	// LockoutThreshold is the number of failed logins that locks an account.
 	LockoutThreshold int `json:"lockout_threshold" env:"LOCKOUT_THRESHOLD" flag:"lockout-threshold" help:"failed logins before an account is locked"`
+	// AxisSignatures is the axis's signature policy: "flag" accepts every package and records what
+	// verification found; "require" refuses packages without a valid, trusted signature.
+	AxisSignatures string `json:"axis_signatures" env:"AXIS_SIGNATURES" flag:"axis-signatures" help:"axis signature policy: flag or require"`
+	// TrustStore is a PEM file of the certification authorities whose signatures the node trusts.
+	TrustStore string `json:"trust_store" env:"TRUST_STORE" flag:"trust-store" help:"PEM file of trusted certification authorities"`
+	// MaxPackageBytes bounds one edXML package.
+	MaxPackageBytes int64 `json:"max_package_bytes" env:"MAX_PACKAGE_BYTES" flag:"max-package-bytes" help:"largest accepted edXML package"`
 	// LockoutDuration is how long a locked account stays locked.
 	LockoutDuration time.Duration `json:"lockout_duration" env:"LOCKOUT_DURATION" flag:"lockout-duration" help:"how long a locked account stays locked"`
 }
@@ -54,6 +61,8 @@ func Default() Config {
 		MaxBodyBytes:     4 << 20,
 		LockoutThreshold: 5,
 		LockoutDuration:  15 * time.Minute,
+		AxisSignatures:   "flag",
+		MaxPackageBytes:  256 << 20,
 	}
 }
 
@@ -126,6 +135,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: max_body_bytes must be at least 1024")
+	}
+	if c.AxisSignatures != "flag" && c.AxisSignatures != "require" {
+		return fmt.Errorf("config: axis_signatures %q: want flag or require", c.AxisSignatures)
+	}
+	if c.MaxPackageBytes < 1<<20 {
+		return fmt.Errorf("config: max_package_bytes must be at least 1 MiB")
 	}
 	if c.LockoutThreshold < 1 {
 		return fmt.Errorf("config: lockout_threshold must be at least 1")

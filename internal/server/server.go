@@ -23,6 +23,8 @@ import (
 	"github.com/lienthong/lienthong/internal/agency"
 	"github.com/lienthong/lienthong/internal/api"
 	"github.com/lienthong/lienthong/internal/auth"
+	"github.com/lienthong/lienthong/internal/axis"
+	"github.com/lienthong/lienthong/internal/blob"
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
@@ -35,6 +37,8 @@ type Node struct {
 	DB       *db.DB
 	Auth     *auth.Service
 	Registry *agency.Registry
+	Blobs    blob.Store
+	Axis     *axis.Service
 	Router   *api.Router
 	Handler  http.Handler
 	Version  string
@@ -68,6 +72,14 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	if err != nil {
 		return nil, err
 	}
+	if n.Blobs, err = blob.NewLocal(filepath.Join(cfg.Data, "blobs"), blob.LocalOptions{}); err != nil {
+		return nil, err
+	}
+	axisOpt := axis.DefaultOptions()
+	axisOpt.Policy = axis.SignaturePolicy(cfg.AxisSignatures)
+	axisOpt.MaxPackage = cfg.MaxPackageBytes
+	n.Axis = axis.New(d, n.Blobs, n.Registry, axisOpt)
+
 	pages, err := web.NewRenderer()
 	if err != nil {
 		return nil, err
@@ -91,6 +103,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	rr.Handle(agencies.Routes()...)
 	rr.Handle(agencies.PageRoutes()...)
 	rr.Handle(acc.Routes()...)
+	rr.Handle((&axis.Handler{Axis: n.Axis, Registry: n.Registry}).Routes()...)
 	rr.Handle(acc.PageRoutes()...)
 
 	reg := prometheus.NewRegistry()
@@ -185,8 +198,13 @@ func (n *Node) homeStats() []accounts.Stat {
 	}
 }
 
-// Close releases the database.
-func (n *Node) Close() error { return n.DB.Close() }
+// Close stops the services and releases the database.
+func (n *Node) Close() error {
+	if n.Axis != nil {
+		n.Axis.Close()
+	}
+	return n.DB.Close()
+}
 
 // Serve listens on the configured address (or uses ln when given) and serves until ctx ends, then
 // shuts down gracefully. ready, when set, receives the bound address once listening.

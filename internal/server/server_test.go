@@ -118,6 +118,18 @@ func TestAccessTable(t *testing.T) {
 		{method: "POST", path: "/api/v1/clients", body: `{"name":"QLVB","agency":"000.00.00.H36"}`, want: [7]int{no, made, made, deny, deny, deny, deny}},
 		{method: "GET", path: "/api/v1/audit", want: [7]int{no, ok, deny, deny, deny, deny, deny}},
 		{method: "GET", path: "/api/v1/audit/verify", want: [7]int{no, ok, deny, deny, deny, deny, deny}},
+		// The axis: sending is for connected systems (a bad body shows that access was granted);
+		// reading an agency's traffic needs a role over it or a client acting for it.
+		{method: "POST", path: "/api/v1/axis/edocs", contentType: "application/xml", body: "not xml", want: [7]int{no, deny, deny, deny, deny, deny, 400}},
+		{method: "POST", path: "/api/v1/axis/status", contentType: "application/xml", body: "not xml", want: [7]int{no, deny, deny, deny, deny, deny, 400}},
+		{method: "GET", path: "/api/v1/axis/edocs/received?agency=000.00.00.H36", want: [7]int{no, ok, ok, deny, deny, deny, ok}},
+		{method: "GET", path: "/api/v1/axis/edocs/sent?agency=000.00.00.H36", want: [7]int{no, ok, ok, deny, deny, deny, ok}},
+		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage", want: [7]int{no, 404, 404, 404, 404, 404, 404}},
+		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage/info", want: [7]int{no, 404, 404, 404, 404, 404, 404}},
+		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage/attachments/0", want: [7]int{no, 404, 404, 404, 404, 404, 404}},
+		{method: "POST", path: "/api/v1/axis/edocs/nosuchpackage/ack", body: `{"status":"done"}`, want: [7]int{no, deny, deny, deny, deny, deny, 404}},
+		{method: "GET", path: "/api/v1/axis/agencies?registered=true", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
+		{method: "POST", path: "/api/v1/axis/agencies/000.00.00.H36/registration", body: `{"registered":true}`, want: [7]int{no, ok, ok, deny, deny, deny, ok}},
 	}
 	covered := map[string]bool{}
 	for _, rw := range rows {
