@@ -3,8 +3,8 @@ package api
 import (
 	"net/http"
 	"net/url"
-	"strings"
 	"sort"
+	"strings"
 
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/errs"

@@ -33,8 +33,8 @@ const registry = `code,name,kind,level,effective_from,effective_to,successor,on_
 `
 
 type fixture struct {
-	ax     *axis.Service
-	d      *db.DB
+	ax                         *axis.Service
+	d                          *db.DB
 	lamDong, snvDakLak, dakLak *auth.Principal
 }
 
