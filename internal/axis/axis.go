@@ -21,6 +21,7 @@ import (
 	"github.com/lienthong/lienthong/internal/blob"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/jobs"
 )
 
 // SignaturePolicy is what the axis does with unsigned or unverifiable packages.
@@ -61,6 +62,13 @@ type Options struct {
 	SecretElements []string
 	// Verify checks signatures; nil treats every package as unsigned.
 	Verify Verifier
+	// Scope, when set, is the subtree of agencies this node serves itself (a provincial axis);
+	// packages for other recipients go to Upstream. Empty: every recipient is served here.
+	Scope string
+	// Upstream is the node packages for recipients outside Scope are forwarded to.
+	Upstream *Upstream
+	// Jobs, when set, is woken after a forward job is committed so it runs at once.
+	Jobs jobs.Notifier
 }
 
 // DefaultOptions returns the defaults: flag (accept and record) signatures, 256 MB packages.
@@ -80,12 +88,13 @@ type Service struct {
 	blobs  blob.Store
 	reg    *agency.Registry
 	opt    Options
+	up     *Upstream
 	notify *notifier
 }
 
 // New returns the axis service. Close it to stop its group committer.
 func New(d *db.DB, blobs blob.Store, reg *agency.Registry, opt Options) *Service {
-	return &Service{db: d, group: d.NewGroup(64), blobs: blobs, reg: reg, opt: opt, notify: newNotifier()}
+	return &Service{db: d, group: d.NewGroup(64), blobs: blobs, reg: reg, opt: opt, up: opt.Upstream, notify: newNotifier()}
 }
 
 // Close stops the service's committer after the commits in flight.

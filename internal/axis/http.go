@@ -57,7 +57,8 @@ func (h *Handler) Routes() []api.Route {
 		{Method: "GET", Path: "/api/v1/axis/edocs/received", Summary: "An agency's inbox: packages not yet acknowledged as done (long-poll with wait)", Tag: "axis",
 			Access: api.AnyPrincipal, Handler: h.received, Response: InboxPage{},
 			Query: map[string]string{"agency": "recipient identifier code (default: the client's agency)", "after": "cursor from the previous page",
-				"limit": "at most this many (default 100, at most 500)", "wait": "hold the request up to this long for new items, e.g. 30s", "all": "true: include acknowledged items"}},
+				"limit": "at most this many (default 100, at most 500)", "wait": "hold the request up to this long for new items, e.g. 30s", "all": "true: include acknowledged items",
+				"subtree": "true: the items of every agency in the subtree of agency"}},
 		{Method: "GET", Path: "/api/v1/axis/edocs/sent", Summary: "Packages an agency sent, with the delivery state and latest status at each recipient", Tag: "axis",
 			Access: api.AnyPrincipal, Handler: h.sent, Response: []SentItem{},
 			Query: map[string]string{"agency": "sender identifier code (default: the client's agency)", "limit": "at most this many (default 100)"}},
@@ -137,7 +138,7 @@ func intParam(r *http.Request, name string, def int64) (int64, error) {
 }
 
 func (h *Handler) received(w http.ResponseWriter, r *http.Request) error {
-	q := InboxQuery{Agency: r.URL.Query().Get("agency"), All: r.URL.Query().Get("all") == "true"}
+	q := InboxQuery{Agency: r.URL.Query().Get("agency"), All: r.URL.Query().Get("all") == "true", Subtree: r.URL.Query().Get("subtree") == "true"}
 	var err error
 	if q.After, err = intParam(r, "after", 0); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // InboxItem is one package waiting in an agency's inbox (a document, or a status packet about a
@@ -39,6 +40,9 @@ type InboxQuery struct {
 	Limit int
 	// All includes items already acknowledged as done.
 	All bool
+	// Subtree lists the items of every agency in Agency's subtree (a provincial system, or a
+	// provincial axis node pulling from the national one).
+	Subtree bool
 	// Wait, when positive, holds the request until an item arrives or the time is up (long poll).
 	Wait time.Duration
 }
@@ -80,11 +84,15 @@ func (s *Service) inbox(ctx context.Context, q InboxQuery) ([]InboxItem, error) 
 	if q.All {
 		filter = ""
 	}
+	where, arg := "d.recipient_code = ?", any(q.Agency)
+	if q.Subtree {
+		where, arg = "d.recipient_code LIKE ?", subtreePattern(q.Agency)
+	}
 	err := s.db.Read(ctx, func(tx *db.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT d.id, a.id, a.kind, a.document_id, a.sender_code, d.recipient_code, a.subject, a.code_number,
 			a.code_notation, a.business_type, a.status_code, a.signature_state, d.transport, a.received_at
 			FROM axis_deliveries d JOIN axis_documents a ON a.id = d.document
-			WHERE d.recipient_code = ? AND d.id > ?`+filter+` ORDER BY d.id LIMIT ?`, q.Agency, q.After, q.Limit)
+			WHERE `+where+` AND d.id > ?`+filter+` ORDER BY d.id LIMIT ?`, arg, q.After, q.Limit)
 		if err != nil {
 			return err
 		}
@@ -362,4 +370,20 @@ func (s *Service) Sent(ctx context.Context, p *auth.Principal, agency string, li
 		return rows.Err()
 	})
 	return out, err
+}
+
+// subtreePattern turns a code into a LIKE pattern matching its subtree: its zero levels (no lower
+// level) become wildcards, so 000.00.30.H36 gives ___.__.30.H36.
+func subtreePattern(code string) string {
+	c, err := vn.ParseAgencyCode(code)
+	if err != nil {
+		return code
+	}
+	parts := strings.Split(c.String(), ".")
+	for i := 0; i < 3; i++ {
+		if strings.Trim(parts[i], "0") == "" {
+			parts[i] = strings.Repeat("_", len(parts[i]))
+		}
+	}
+	return strings.Join(parts, ".")
 }

@@ -41,6 +41,8 @@ type parsed struct {
 	ref         blob.Ref
 	attachments []edxml.AttachmentMeta
 	sig         SignatureResult
+	// fromUpstream marks a package pulled down from the upstream node.
+	fromUpstream bool
 }
 
 // store streams the body into the file store and reads it back as edXML, storing each attachment's
@@ -214,21 +216,40 @@ func truncate(s string, n int) string {
 // every recipient's delivery are durably committed; a resend of the same package returns the first
 // receipt, and a different package under the same DocumentId is a conflict.
 func (s *Service) Send(ctx context.Context, p *auth.Principal, body io.Reader) (*Receipt, error) {
+	return s.accept(ctx, p, body, false, false)
+}
+
+// accept stores, checks and commits a document package or (status set) a status packet.
+// fromUpstream marks packages pulled from the upstream node: they are delivered here, never
+// forwarded back.
+func (s *Service) accept(ctx context.Context, p *auth.Principal, body io.Reader, status, fromUpstream bool) (*Receipt, error) {
 	pp, err := s.store(ctx, body)
 	if err != nil {
 		return nil, s.refused(ctx, p, "", err)
 	}
-	pkg := pp.pkg
-	from := strings.TrimSpace(pkg.Header.From.OrganId)
-	if pkg.Kind() != edxml.KindDocument {
-		return nil, s.refused(ctx, p, from, errs.Reasonf(errs.Invalid, "not_a_document", "this is a status packet: send it to /api/v1/axis/status"))
+	pp.fromUpstream = fromUpstream
+	from := strings.TrimSpace(pp.pkg.Header.From.OrganId)
+	var rc *Receipt
+	switch {
+	case status && pp.pkg.Kind() != edxml.KindStatus:
+		err = errs.Reasonf(errs.Invalid, "not_a_status", "this is a document package: send it to /api/v1/axis/edocs")
+	case !status && pp.pkg.Kind() != edxml.KindDocument:
+		err = errs.Reasonf(errs.Invalid, "not_a_document", "this is a status packet: send it to /api/v1/axis/status")
+	case status:
+		rc, err = s.commitStatus(ctx, p, pp)
+	default:
+		if err = s.checkDocument(ctx, p, pp); err == nil {
+			rc, err = s.commitDocument(ctx, p, pp)
+		}
 	}
-	if err := s.checkDocument(ctx, p, pp); err != nil {
-		return nil, s.refused(ctx, p, from, err)
-	}
-	rc, err := s.commitDocument(ctx, p, pp)
 	if err != nil {
 		return nil, s.refused(ctx, p, from, err)
+	}
+	if !rc.Duplicate {
+		s.notify.wake(rc.Recipients)
+		if s.opt.Jobs != nil {
+			s.opt.Jobs.Wake(ForwardQueue)
+		}
 	}
 	return rc, nil
 }
@@ -321,12 +342,9 @@ func (s *Service) commitDocument(ctx context.Context, p *auth.Principal, pp *par
 		if err := event(ctx, tx, rc.ID, rc.From, "sent", "", fmt.Sprintf("client %s, %d bytes, signature %s", p.ID, pp.ref.Size, pp.sig.State)); err != nil {
 			return err
 		}
+		forwarded := false
 		for _, to := range rc.Recipients {
-			if _, err := tx.Exec(ctx, "INSERT INTO axis_deliveries (document, recipient_code, created_at, updated_at) VALUES (?, ?, ?, ?)",
-				rc.ID, to, tx.Now, tx.Now); err != nil {
-				return err
-			}
-			if err := event(ctx, tx, rc.ID, to, "delivered", "", "in the inbox"); err != nil {
+			if err := s.deliver(ctx, tx, rc.ID, "document", to, pp.fromUpstream, &forwarded); err != nil {
 				return err
 			}
 			if relatedID != "" {
@@ -339,9 +357,6 @@ func (s *Service) commitDocument(ctx context.Context, p *auth.Principal, pp *par
 	})
 	if err != nil {
 		return nil, err
-	}
-	if !rc.Duplicate {
-		s.notify.wake(rc.Recipients)
 	}
 	return rc, nil
 }

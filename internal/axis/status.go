@@ -16,19 +16,7 @@ import (
 // from a recipient go to the document's sender, and a recall request (13) from the sender goes to
 // every recipient. The recipient's delivery records the latest status, for the sender's sent list.
 func (s *Service) SendStatus(ctx context.Context, p *auth.Principal, body io.Reader) (*Receipt, error) {
-	pp, err := s.store(ctx, body)
-	if err != nil {
-		return nil, s.refused(ctx, p, "", err)
-	}
-	from := strings.TrimSpace(pp.pkg.Header.From.OrganId)
-	if pp.pkg.Kind() != edxml.KindStatus {
-		return nil, s.refused(ctx, p, from, errs.Reasonf(errs.Invalid, "not_a_status", "this is a document package: send it to /api/v1/axis/edocs"))
-	}
-	rc, err := s.commitStatus(ctx, p, pp)
-	if err != nil {
-		return nil, s.refused(ctx, p, from, err)
-	}
-	return rc, nil
+	return s.accept(ctx, p, body, true, false)
 }
 
 func (s *Service) commitStatus(ctx context.Context, p *auth.Principal, pp *parsed) (*Receipt, error) {
@@ -99,9 +87,9 @@ func (s *Service) commitStatus(ctx context.Context, p *auth.Principal, pp *parse
 			truncate(strings.TrimSpace(st.Description), 2000), pp.sig.State, pp.sig.Signer, tx.Now); err != nil {
 			return err
 		}
+		forwarded := false
 		for _, to := range rc.Recipients {
-			if _, err := tx.Exec(ctx, "INSERT INTO axis_deliveries (document, recipient_code, created_at, updated_at) VALUES (?, ?, ?, ?)",
-				rc.ID, to, tx.Now, tx.Now); err != nil {
+			if err := s.deliver(ctx, tx, rc.ID, "status", to, pp.fromUpstream, &forwarded); err != nil {
 				return err
 			}
 		}
@@ -113,9 +101,6 @@ func (s *Service) commitStatus(ctx context.Context, p *auth.Principal, pp *parse
 	})
 	if err != nil {
 		return nil, err
-	}
-	if !rc.Duplicate {
-		s.notify.wake(rc.Recipients)
 	}
 	return rc, nil
 }

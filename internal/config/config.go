@@ -43,6 +43,14 @@ type Config struct {
 	AxisSignatures string `json:"axis_signatures" env:"AXIS_SIGNATURES" flag:"axis-signatures" help:"axis signature policy: flag or require"`
 	// TrustStore is a PEM file of the certification authorities whose signatures the node trusts.
 	TrustStore string `json:"trust_store" env:"TRUST_STORE" flag:"trust-store" help:"PEM file of trusted certification authorities"`
+	// AxisScope is the subtree of agencies this node's axis serves itself (a provincial node, e.g.
+	// 000.00.00.H36); packages for other agencies go to AxisUpstream. Empty: it serves everyone.
+	AxisScope string `json:"axis_scope" env:"AXIS_SCOPE" flag:"axis-scope" help:"identifier code of the subtree this node's axis serves (empty: all)"`
+	// AxisUpstream is the URL of the upstream (national) axis node.
+	AxisUpstream string `json:"axis_upstream" env:"AXIS_UPSTREAM" flag:"axis-upstream" help:"URL of the upstream axis node"`
+	// AxisUpstreamClientID and AxisUpstreamClientSecret are this node's client credentials there.
+	AxisUpstreamClientID     string `json:"axis_upstream_client_id" env:"AXIS_UPSTREAM_CLIENT_ID" flag:"axis-upstream-client-id" help:"client_id of this node at the upstream axis"`
+	AxisUpstreamClientSecret string `json:"axis_upstream_client_secret" env:"AXIS_UPSTREAM_CLIENT_SECRET" flag:"axis-upstream-client-secret" help:"client_secret of this node at the upstream axis"`
 	// MaxPackageBytes bounds one edXML package.
 	MaxPackageBytes int64 `json:"max_package_bytes" env:"MAX_PACKAGE_BYTES" flag:"max-package-bytes" help:"largest accepted edXML package"`
 	// LockoutDuration is how long a locked account stays locked.
@@ -139,6 +147,14 @@ func (c *Config) Validate() error {
 	if c.AxisSignatures != "flag" && c.AxisSignatures != "require" {
 		return fmt.Errorf("config: axis_signatures %q: want flag or require", c.AxisSignatures)
 	}
+	if c.AxisUpstream != "" {
+		if u, err := url.Parse(c.AxisUpstream); err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("config: axis_upstream %q is not an absolute URL", c.AxisUpstream)
+		}
+		if c.AxisScope == "" || c.AxisUpstreamClientID == "" || c.AxisUpstreamClientSecret == "" {
+			return fmt.Errorf("config: an axis upstream needs axis_scope and this node's client credentials there")
+		}
+	}
 	if c.MaxPackageBytes < 1<<20 {
 		return fmt.Errorf("config: max_package_bytes must be at least 1 MiB")
 	}
@@ -164,6 +180,9 @@ func (c Config) Masked() Config {
 			u.User = url.UserPassword(u.User.Username(), "xxxxx")
 			m.DB = u.String()
 		}
+	}
+	if m.AxisUpstreamClientSecret != "" {
+		m.AxisUpstreamClientSecret = "xxxxx"
 	}
 	return m
 }

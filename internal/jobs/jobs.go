@@ -129,6 +129,7 @@ func MaxAttempts(n int) Option { return func(o *options) { o.maxAttempts = n } }
 
 // DedupeKey makes the enqueue idempotent: a second job with the same key in the same queue is not
 // added. Use the natural key of the work (an edXML DocumentId, a dossier code with its status).
+// An empty key means no deduplication.
 func DedupeKey(key string) Option { return func(o *options) { o.dedupeKey = key } }
 
 // job is a validated enqueue request, with times already resolved against the queue's clock.

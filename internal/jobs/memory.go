@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"cmp"
+	"container/heap"
 	"context"
 	"slices"
 	"sync"
@@ -21,12 +22,19 @@ type Memory struct {
 	Now func() time.Time
 	notifier
 
-	mu      sync.Mutex
-	nextID  int64
-	jobs    map[int64]*memJob            // ready, running and dead jobs by ID
-	pending map[string]map[int64]*memJob // ready and running jobs per queue: what Claim scans
-	keys    map[string]map[string]bool   // dedupe keys ever used, per queue
-	done    map[string]int64             // completed jobs per queue
+	mu     sync.Mutex
+	nextID int64
+	jobs   map[int64]*memJob          // ready, running and dead jobs by ID
+	queues map[string]*memQueue       // what Claim looks at
+	keys   map[string]map[string]bool // dedupe keys ever used, per queue
+	done   map[string]int64           // completed jobs per queue
+}
+
+// memQueue keeps ready jobs in a heap by run time, so a claim costs O(log n) however long the
+// backlog, and running jobs in a set that Claim scans for expired leases (never more than workers).
+type memQueue struct {
+	ready   readyHeap
+	running map[int64]*memJob
 }
 
 var (
@@ -40,14 +48,31 @@ type memJob struct {
 	runAt time.Time
 }
 
+// readyHeap orders ready jobs oldest due first, ties by ID, as SQL's ORDER BY run_at, id.
+type readyHeap []*memJob
+
+func (h readyHeap) Len() int { return len(h) }
+func (h readyHeap) Less(i, j int) bool {
+	return cmp.Or(h[i].runAt.Compare(h[j].runAt), cmp.Compare(h[i].job.ID, h[j].job.ID)) < 0
+}
+func (h readyHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *readyHeap) Push(x any)   { *h = append(*h, x.(*memJob)) }
+func (h *readyHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return x
+}
+
 // NewMemory returns an empty in-process queue.
 func NewMemory() *Memory {
 	return &Memory{
-		Now:     time.Now,
-		jobs:    map[int64]*memJob{},
-		pending: map[string]map[int64]*memJob{},
-		keys:    map[string]map[string]bool{},
-		done:    map[string]int64{},
+		Now:    time.Now,
+		jobs:   map[int64]*memJob{},
+		queues: map[string]*memQueue{},
+		keys:   map[string]map[string]bool{},
+		done:   map[string]int64{},
 	}
 }
 
@@ -76,10 +101,7 @@ func (m *Memory) Enqueue(ctx context.Context, queue string, payload []byte, opts
 		runAt: j.runAt,
 	}
 	m.jobs[mj.job.ID] = mj
-	if m.pending[queue] == nil {
-		m.pending[queue] = map[int64]*memJob{}
-	}
-	m.pending[queue][mj.job.ID] = mj
+	heap.Push(&m.queue(queue).ready, mj)
 	m.mu.Unlock()
 	m.Wake(queue)
 	return nil
@@ -94,29 +116,28 @@ func (m *Memory) Claim(ctx context.Context, queue, owner string, n int, lease ti
 	until := dbTime(now.Add(lease))
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var due []*memJob
-	for _, mj := range m.pending[queue] {
-		if mj.state == "running" && !mj.job.LeaseUntil.After(now) {
-			if mj.job.Attempts >= mj.job.MaxAttempts {
-				m.bury(mj, "lease of "+mj.job.Owner+" ran out on the last attempt")
-				continue
-			}
-			mj.job.LastError = "lease of " + mj.job.Owner + " ran out"
-			mj.release("ready")
+	mq := m.queue(queue)
+	for _, mj := range mq.running {
+		if mj.job.LeaseUntil.After(now) {
+			continue
 		}
-		if mj.state == "ready" && !mj.runAt.After(now) {
-			due = append(due, mj)
+		delete(mq.running, mj.job.ID)
+		if mj.job.Attempts >= mj.job.MaxAttempts {
+			m.bury(mj, "lease of "+mj.job.Owner+" ran out on the last attempt")
+			continue
 		}
+		mj.job.LastError = "lease of " + mj.job.Owner + " ran out"
+		mj.release("ready")
+		heap.Push(&mq.ready, mj)
 	}
-	slices.SortFunc(due, func(a, b *memJob) int {
-		return cmp.Or(a.runAt.Compare(b.runAt), cmp.Compare(a.job.ID, b.job.ID))
-	})
-	out := make([]Job, 0, min(n, len(due)))
-	for _, mj := range due[:min(n, len(due))] {
+	var out []Job
+	for len(out) < n && mq.ready.Len() > 0 && !mq.ready[0].runAt.After(now) {
+		mj := heap.Pop(&mq.ready).(*memJob)
 		mj.state = "running"
 		mj.job.Attempts++
 		mj.job.Owner = owner
 		mj.job.LeaseUntil = until
+		mq.running[mj.job.ID] = mj
 		j := mj.job
 		// A copy, so a handler that scribbles on its payload cannot change a later attempt's.
 		j.Payload = slices.Clone(mj.job.Payload)
@@ -134,7 +155,7 @@ func (m *Memory) Complete(ctx context.Context, j Job) error {
 		return err
 	}
 	delete(m.jobs, mj.job.ID)
-	delete(m.pending[mj.job.Queue], mj.job.ID)
+	delete(m.queues[mj.job.Queue].running, mj.job.ID)
 	m.done[mj.job.Queue]++
 	return nil
 }
@@ -149,6 +170,8 @@ func (m *Memory) Fail(ctx context.Context, j Job, cause error, retryAt time.Time
 	if err != nil {
 		return err
 	}
+	mq := m.queues[mj.job.Queue]
+	delete(mq.running, mj.job.ID)
 	if mj.job.Attempts >= mj.job.MaxAttempts {
 		m.bury(mj, msg)
 		return nil
@@ -159,6 +182,7 @@ func (m *Memory) Fail(ctx context.Context, j Job, cause error, retryAt time.Time
 	mj.job.LastError = msg
 	mj.runAt = dbTime(retryAt)
 	mj.release("ready")
+	heap.Push(&mq.ready, mj)
 	return nil
 }
 
@@ -207,11 +231,21 @@ func (m *Memory) claimed(j Job) (*memJob, error) {
 	return mj, nil
 }
 
-// bury marks a job dead, keeping it (outside the claim scan) for Stats and inspection.
+// queue returns the named queue's structures, creating them. Callers hold m.mu.
+func (m *Memory) queue(name string) *memQueue {
+	mq := m.queues[name]
+	if mq == nil {
+		mq = &memQueue{running: map[int64]*memJob{}}
+		m.queues[name] = mq
+	}
+	return mq
+}
+
+// bury marks a job dead; it stays in m.jobs, outside the claim structures, for Stats and
+// inspection. The caller has already taken it out of the running set.
 func (m *Memory) bury(mj *memJob, msg string) {
 	mj.job.LastError = msg
 	mj.release("dead")
-	delete(m.pending[mj.job.Queue], mj.job.ID)
 }
 
 func (mj *memJob) release(state string) {

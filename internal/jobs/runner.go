@@ -94,8 +94,9 @@ func (r *Runner) Start(ctx context.Context) {
 }
 
 // Stop stops claiming, cancels the running handlers' contexts and waits for them to return and
-// for their results to be recorded. It is safe to call more than once, concurrently, or without
-// Start.
+// for their results to be recorded. An interrupted job is made ready again at once for another
+// node; the interruption counts as one of its attempts. Stop is safe to call more than once,
+// concurrently, or without Start.
 func (r *Runner) Stop() {
 	r.startOnce.Do(func() { close(r.done) }) // never started: nothing to wait for
 	r.stopOnce.Do(func() {

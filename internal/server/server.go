@@ -28,6 +28,7 @@ import (
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/jobs"
 	"github.com/lienthong/lienthong/internal/web"
 )
 
@@ -39,6 +40,7 @@ type Node struct {
 	Registry *agency.Registry
 	Blobs    blob.Store
 	Axis     *axis.Service
+	Jobs     *jobs.SQL
 	Router   *api.Router
 	Handler  http.Handler
 	Version  string
@@ -78,6 +80,12 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	axisOpt := axis.DefaultOptions()
 	axisOpt.Policy = axis.SignaturePolicy(cfg.AxisSignatures)
 	axisOpt.MaxPackage = cfg.MaxPackageBytes
+	axisOpt.Scope = cfg.AxisScope
+	if cfg.AxisUpstream != "" {
+		axisOpt.Upstream = &axis.Upstream{URL: cfg.AxisUpstream, ClientID: cfg.AxisUpstreamClientID, ClientSecret: cfg.AxisUpstreamClientSecret}
+	}
+	n.Jobs = jobs.NewSQL(d)
+	axisOpt.Jobs = n.Jobs
 	n.Axis = axis.New(d, n.Blobs, n.Registry, axisOpt)
 
 	pages, err := web.NewRenderer()
@@ -225,9 +233,8 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener, ready func(addr strin
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	go n.Registry.Watch(watchCtx, 3*time.Second)
+	stopWorkers := n.Start(ctx)
+	defer stopWorkers()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if ready != nil {
@@ -244,6 +251,23 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener, ready func(addr strin
 		return err
 	}
 	return nil
+}
+
+// Start runs the node's background work (registry refresh, forwarding to the upstream axis,
+// pulling from it) until ctx ends or the returned stop function is called; stop waits for it.
+func (n *Node) Start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	forward := jobs.NewRunner(n.Jobs, axis.ForwardQueue, n.Axis.Forward, jobs.RunnerOptions{Concurrency: 4})
+	forward.Start(ctx)
+	done := make(chan struct{}, 2)
+	go func() { n.Registry.Watch(ctx, 3*time.Second); done <- struct{}{} }()
+	go func() { n.Axis.PullDown(ctx); done <- struct{}{} }()
+	return func() {
+		cancel()
+		forward.Stop()
+		<-done
+		<-done
+	}
 }
 
 // DataPath returns a path inside the data folder.

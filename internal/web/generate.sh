@@ -5,3 +5,4 @@ set -eu
 cd "$(dirname "$0")/assets"
 npm ci --no-audit --no-fund
 cp node_modules/htmx.org/dist/htmx.min.js ../static/vendor/htmx.min.js
+cp node_modules/echarts/dist/echarts.min.js ../static/vendor/echarts.min.js
