@@ -274,6 +274,8 @@ func (s *Service) pullItem(ctx context.Context, it InboxItem) error {
 
 // recordEvent adds a timeline event in its own transaction; failing to record is logged, not fatal.
 func (s *Service) recordEvent(ctx context.Context, document, agency, ev, status, detail string) {
+	// What happened happened: record it even when the caller is being cancelled.
+	ctx = context.WithoutCancel(ctx)
 	if err := s.db.Tx(ctx, func(tx *db.Tx) error { return event(ctx, tx, document, agency, ev, status, detail) }); err != nil {
 		slog.Warn("axis: recording an event failed", "document", document, "event", ev, "err", err)
 	}
@@ -281,7 +283,8 @@ func (s *Service) recordEvent(ctx context.Context, document, agency, ev, status,
 
 // deliver adds the delivery of a package to one recipient: into the local inbox when this node
 // serves the recipient, else marked upstream with a forward job (once per package).
-func (s *Service) deliver(ctx context.Context, tx *db.Tx, id, kind, recipient string, fromUpstream bool, forwarded *bool) error {
+func (s *Service) deliver(ctx context.Context, tx *db.Tx, ev WebhookEvent, fromUpstream bool, forwarded *bool) error {
+	id, kind, recipient := ev.ID, ev.Kind, ev.To
 	transport := "pending"
 	if !s.inScope(recipient) && !fromUpstream {
 		transport = TransportUpstream
@@ -291,7 +294,11 @@ func (s *Service) deliver(ctx context.Context, tx *db.Tx, id, kind, recipient st
 		return err
 	}
 	if transport != TransportUpstream {
-		return event(ctx, tx, id, recipient, "delivered", "", "in the inbox")
+		if err := event(ctx, tx, id, recipient, "delivered", "", "in the inbox"); err != nil {
+			return err
+		}
+		ev.Event, ev.At = "delivered", tx.Now
+		return enqueueWebhook(ctx, tx, ev)
 	}
 	if !*forwarded {
 		payload, _ := json.Marshal(forwardJob{Package: id, Kind: kind})

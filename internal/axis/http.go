@@ -72,6 +72,10 @@ func (h *Handler) Routes() []api.Route {
 			Access: api.ClientsOnly, Handler: h.ack, Request: AckRequest{}},
 		{Method: "POST", Path: "/api/v1/axis/status", Summary: "Send an edXML status packet; it is routed to the document's sender (or, for a recall, to its recipients)", Tag: "axis",
 			Access: api.ClientsOnly, Handler: h.status, RequestType: "application/xml", Response: Receipt{}, MaxBody: 1 << 20},
+		{Method: "PUT", Path: "/api/v1/axis/webhooks/{agency}", Summary: "Register the webhook called when a package arrives in the agency's inbox; the answer shows its signing secret once", Tag: "axis",
+			Access: api.ClientsOnly, Handler: h.setWebhook, Request: WebhookRequest{}, Response: Webhook{}},
+		{Method: "DELETE", Path: "/api/v1/axis/webhooks/{agency}", Summary: "Remove the agency's webhook", Tag: "axis",
+			Access: api.ClientsOnly, Handler: h.deleteWebhook},
 		{Method: "GET", Path: "/api/v1/axis/agencies", Summary: "Agencies known to the axis, with their registration", Tag: "axis",
 			Access: api.AnyPrincipal, Handler: h.agencies, Response: []AxisAgency{},
 			Query: map[string]string{"registered": "true or false", "level": "central, province, district or commune", "within": "only this subtree"}},
@@ -271,5 +275,26 @@ func (h *Handler) register(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	api.WriteJSON(w, http.StatusOK, axisAgency(a))
+	return nil
+}
+
+func (h *Handler) setWebhook(w http.ResponseWriter, r *http.Request) error {
+	var req WebhookRequest
+	if err := api.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	hook, err := h.Axis.SetWebhook(r.Context(), auth.FromContext(r.Context()), r.PathValue("agency"), req.URL)
+	if err != nil {
+		return err
+	}
+	api.WriteJSON(w, http.StatusOK, hook)
+	return nil
+}
+
+func (h *Handler) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Axis.DeleteWebhook(r.Context(), auth.FromContext(r.Context()), r.PathValue("agency")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -249,6 +249,7 @@ func (s *Service) accept(ctx context.Context, p *auth.Principal, body io.Reader,
 		s.notify.wake(rc.Recipients)
 		if s.opt.Jobs != nil {
 			s.opt.Jobs.Wake(ForwardQueue)
+			s.opt.Jobs.Wake(WebhookQueue)
 		}
 	}
 	return rc, nil
@@ -344,7 +345,8 @@ func (s *Service) commitDocument(ctx context.Context, p *auth.Principal, pp *par
 		}
 		forwarded := false
 		for _, to := range rc.Recipients {
-			if err := s.deliver(ctx, tx, rc.ID, "document", to, pp.fromUpstream, &forwarded); err != nil {
+			ev := WebhookEvent{ID: rc.ID, Kind: "document", DocumentID: rc.DocumentID, From: rc.From, To: to}
+			if err := s.deliver(ctx, tx, ev, pp.fromUpstream, &forwarded); err != nil {
 				return err
 			}
 			if relatedID != "" {

@@ -89,7 +89,8 @@ func (s *Service) commitStatus(ctx context.Context, p *auth.Principal, pp *parse
 		}
 		forwarded := false
 		for _, to := range rc.Recipients {
-			if err := s.deliver(ctx, tx, rc.ID, "status", to, pp.fromUpstream, &forwarded); err != nil {
+			ev := WebhookEvent{ID: rc.ID, Kind: "status", DocumentID: rc.DocumentID, From: from, To: to, StatusCode: code}
+			if err := s.deliver(ctx, tx, ev, pp.fromUpstream, &forwarded); err != nil {
 				return err
 			}
 		}

@@ -121,6 +121,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	if r != w {
 		reg.MustRegister(collectors.NewDBStatsCollector(r, "read"))
 	}
+	reg.MustRegister(jobsCollector{n})
 	metrics := api.NewMetrics(reg)
 
 	rr.HandleRaw("POST /oauth/token", http.HandlerFunc(n.Auth.TokenHandler))
@@ -259,12 +260,15 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	forward := jobs.NewRunner(n.Jobs, axis.ForwardQueue, n.Axis.Forward, jobs.RunnerOptions{Concurrency: 4})
 	forward.Start(ctx)
+	hooks := jobs.NewRunner(n.Jobs, axis.WebhookQueue, n.Axis.CallWebhook, jobs.RunnerOptions{Concurrency: 8, Backoff: axis.WebhookBackoff})
+	hooks.Start(ctx)
 	done := make(chan struct{}, 2)
 	go func() { n.Registry.Watch(ctx, 3*time.Second); done <- struct{}{} }()
 	go func() { n.Axis.PullDown(ctx); done <- struct{}{} }()
 	return func() {
 		cancel()
 		forward.Stop()
+		hooks.Stop()
 		<-done
 		<-done
 	}
@@ -273,4 +277,27 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 // DataPath returns a path inside the data folder.
 func (n *Node) DataPath(elem ...string) string {
 	return filepath.Join(append([]string{n.Config.Data}, elem...)...)
+}
+
+// jobsCollector exports the job queues' counters to /metrics at scrape time.
+type jobsCollector struct{ n *Node }
+
+var jobsDesc = prometheus.NewDesc("lienthong_jobs", "Background jobs by queue and state.", []string{"queue", "state"}, nil)
+var jobsLagDesc = prometheus.NewDesc("lienthong_jobs_lag_seconds", "How long the oldest due job of a queue has waited.", []string{"queue"}, nil)
+
+func (c jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- jobsDesc; ch <- jobsLagDesc }
+
+func (c jobsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	stats, err := c.n.Jobs.Stats(ctx)
+	if err != nil {
+		return
+	}
+	for q, s := range stats {
+		for state, v := range map[string]int64{"ready": s.Ready, "delayed": s.Delayed, "running": s.Running, "done": s.Done, "dead": s.Dead} {
+			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(v), q, state)
+		}
+		ch <- prometheus.MustNewConstMetric(jobsLagDesc, prometheus.GaugeValue, s.Lag.Seconds(), q)
+	}
 }

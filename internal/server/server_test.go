@@ -128,6 +128,8 @@ func TestAccessTable(t *testing.T) {
 		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage/info", want: [7]int{no, 404, 404, 404, 404, 404, 404}},
 		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage/attachments/0", want: [7]int{no, 404, 404, 404, 404, 404, 404}},
 		{method: "POST", path: "/api/v1/axis/edocs/nosuchpackage/ack", body: `{"status":"done"}`, want: [7]int{no, deny, deny, deny, deny, deny, 404}},
+		{method: "PUT", path: "/api/v1/axis/webhooks/000.00.00.H36", body: `{"url":"https://qlvb.lamdong.gov.vn/hook"}`, want: [7]int{no, deny, deny, deny, deny, deny, ok}},
+		{method: "DELETE", path: "/api/v1/axis/webhooks/000.00.00.H16", want: [7]int{no, deny, deny, deny, deny, deny, deny}},
 		{method: "GET", path: "/api/v1/axis/agencies?registered=true", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
 		{method: "POST", path: "/api/v1/axis/agencies/000.00.00.H36/registration", body: `{"registered":true}`, want: [7]int{no, ok, ok, deny, deny, deny, ok}},
 	}

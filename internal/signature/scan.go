@@ -280,10 +280,7 @@ func (s *scanner) token() tokKind {
 		case '/':
 			return s.endTag()
 		case '?':
-			if k := s.pi(); k != tokEOF || s.err != nil {
-				return k
-			}
-			continue // an XML declaration: nothing to return
+			return s.pi()
 		case '!':
 			s.ensure(9)
 			b := s.buf[s.pos:s.end]
@@ -423,19 +420,15 @@ func (s *scanner) textChunk() tokKind {
 			s.malformed("text outside the document element")
 			return tokEOF
 		}
-		if len(s.text) > 0 || (!more && i < s.end) {
+		if len(s.text) > 0 {
 			return tokText
 		}
-		if i == s.end && eof {
+		// Nothing consumed yet: the first construct needs more input.
+		if !more && i == s.end && eof {
 			return s.eof()
 		}
-		if !s.fill() {
-			if s.err != nil {
-				return tokEOF
-			}
-			if s.partial {
-				return tokEOF
-			}
+		if !s.fill() && s.err != nil {
+			return tokEOF
 		}
 	}
 }
@@ -540,7 +533,7 @@ func (s *scanner) cdata() tokKind {
 func (s *scanner) findEnd(from int, delim string, what string) (int, bool) {
 	for {
 		b := s.buf[s.pos:s.end]
-		if i := bytes.Index(b[from:], []byte(delim)); i >= 0 && from+i+len(delim) < len(b)+1 {
+		if i := bytes.Index(b[from:], []byte(delim)); i >= 0 {
 			return from + i, true
 		}
 		from = max(from, len(b)-len(delim)+1)
@@ -555,35 +548,30 @@ func (s *scanner) findEnd(from int, delim string, what string) (int, bool) {
 
 // comment reads a comment; s.pos is at "<!--".
 func (s *scanner) comment() tokKind {
-	from := 4
-	for {
-		j, ok := s.findEnd(from, "--", "comment")
-		if !ok {
-			return tokEOF
-		}
-		if !s.ensure(j + 3) {
-			if s.err == nil {
-				s.malformed("unterminated comment")
-			}
-			return tokEOF
-		}
-		b := s.buf[s.pos:s.end]
-		if b[j+2] != '>' {
-			s.malformed("'--' inside a comment")
-			return tokEOF
-		}
-		s.text = s.text[:0]
-		if s.appendChars(b[4:j], true); s.err != nil {
-			return tokEOF
-		}
-		s.pos += j + 3
-		_ = from
-		return tokComment
+	j, ok := s.findEnd(4, "--", "comment")
+	if !ok {
+		return tokEOF
 	}
+	if !s.ensure(j + 3) {
+		if s.err == nil {
+			s.malformed("unterminated comment")
+		}
+		return tokEOF
+	}
+	b := s.buf[s.pos:s.end]
+	if b[j+2] != '>' {
+		s.malformed("'--' inside a comment")
+		return tokEOF
+	}
+	s.text = s.text[:0]
+	if s.appendChars(b[4:j], true); s.err != nil {
+		return tokEOF
+	}
+	s.pos += j + 3
+	return tokComment
 }
 
-// pi reads a processing instruction; s.pos is at "<?". It returns tokEOF without an error for the
-// XML declaration at the start of the document, which is not part of the data model.
+// pi reads a processing instruction; s.pos is at "<?".
 func (s *scanner) pi() tokKind {
 	j, ok := s.findEnd(2, "?>", "processing instruction")
 	if !ok {
