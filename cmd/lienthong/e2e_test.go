@@ -75,8 +75,9 @@ func startNode(t *testing.T, args ...string) (baseURL string) {
 	}()
 
 	var (
-		runErr   error
-		returned bool
+		runErr    error
+		returned  bool
+		listening bool
 	)
 	t.Cleanup(func() {
 		cancel()
@@ -87,7 +88,10 @@ func startNode(t *testing.T, args ...string) (baseURL string) {
 				t.Errorf("lienthong %s: still running 30s after its context was cancelled", strings.Join(full, " "))
 			}
 		}
-		if runErr != nil {
+		switch {
+		case !listening:
+			t.Logf("lienthong %s: Run returned %v after failing to start", strings.Join(full, " "), runErr)
+		case runErr != nil:
 			t.Errorf("lienthong %s: Run returned %v, want nil (graceful shutdown)", strings.Join(full, " "), runErr)
 		}
 		if t.Failed() {
@@ -97,6 +101,7 @@ func startNode(t *testing.T, args ...string) (baseURL string) {
 
 	select {
 	case addr := <-ready:
+		listening = true
 		return "http://" + addr
 	case runErr = <-done:
 		returned = true
@@ -107,11 +112,17 @@ func startNode(t *testing.T, args ...string) (baseURL string) {
 	return ""
 }
 
+// cliTimeout bounds one administration command; they take milliseconds.
+const cliTimeout = 30 * time.Second
+
 // runCLI runs one command line to completion, as a shell would, and returns what it printed.
 func runCLI(t *testing.T, env map[string]string, args ...string) (stdout string, err error) {
 	t.Helper()
+	// A command that hangs fails its test instead of the whole package's run.
+	ctx, cancel := context.WithTimeout(t.Context(), cliTimeout)
+	defer cancel()
 	var out, errOut syncBuffer
-	err = Run(t.Context(), Runtime{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Env: envOf(env)}, args)
+	err = Run(ctx, Runtime{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Env: envOf(env)}, args)
 	if s := errOut.String(); s != "" {
 		t.Logf("lienthong %s: stderr:\n%s", strings.Join(args, " "), s)
 	}
@@ -383,12 +394,12 @@ func TestPrintConfig(t *testing.T) {
 		args []string
 		want map[string]any
 	}{
-		{"defaults", nil, []string{"--db", "postgres://lt:secret@h/db"},
+		{"defaults", nil, []string{"--db", "postgres://lt:s3cr3t-pw@h/db"},
 			map[string]any{"addr": "127.0.0.1:8080", "data": "./lienthong-data", "db": "postgres://lt:xxxxx@h/db"}},
-		{"env overrides the default", map[string]string{"LIENTHONG_ADDR": "0.0.0.0:9090", "LIENTHONG_DB": "postgres://lt:secret@h/db"}, nil,
+		{"env overrides the default", map[string]string{"LIENTHONG_ADDR": "0.0.0.0:9090", "LIENTHONG_DB": "postgres://lt:s3cr3t-pw@h/db"}, nil,
 			map[string]any{"addr": "0.0.0.0:9090", "data": "./lienthong-data", "db": "postgres://lt:xxxxx@h/db"}},
 		{"flag overrides the env", map[string]string{"LIENTHONG_ADDR": "0.0.0.0:9090", "LIENTHONG_DATA": "/srv/lt"},
-			[]string{"--addr", "127.0.0.1:7070", "--db", "postgres://lt:secret@h/db"},
+			[]string{"--addr", "127.0.0.1:7070", "--db", "postgres://lt:s3cr3t-pw@h/db"},
 			map[string]any{"addr": "127.0.0.1:7070", "data": "/srv/lt", "db": "postgres://lt:xxxxx@h/db"}},
 	}
 	for _, tt := range tests {
@@ -397,7 +408,7 @@ func TestPrintConfig(t *testing.T) {
 			if err != nil {
 				t.Fatalf("serve --print-config: %v", err)
 			}
-			if strings.Contains(out, "secret") {
+			if strings.Contains(out, "s3cr3t-pw") {
 				t.Errorf("the printed configuration shows the password:\n%s", out)
 			}
 			var got map[string]any

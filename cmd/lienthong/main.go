@@ -63,6 +63,8 @@ func Run(ctx context.Context, rt Runtime, args []string) error {
 		return c.client(rest)
 	case "audit":
 		return c.audit(rest)
+	case "axis":
+		return c.axis(rest)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "lienthong", version)
 		return nil
@@ -86,9 +88,11 @@ Usage: lienthong <command> [flags]
   user       officer accounts: create | list | passwd
   client     machine clients: create --agency CODE --name NAME [--subtree] | list | rotate --id ID
   audit      verify: check the hash chain of the audit log
+  axis       client of a node's document exchange axis, over HTTP: send | received | get | ack | status | sent | agencies
   version    print the version
 
-Every command takes --config FILE, --data and --db; run "lienthong <command> -h" for its flags.
+Every node command takes --config FILE, --data and --db; run "lienthong <command> -h" for its flags
+("lienthong axis help" for the client, which takes --url and --credentials instead).
 Environment variables LIENTHONG_ADDR, LIENTHONG_DATA, LIENTHONG_DB … override the config file.
 `)
 }

@@ -155,7 +155,7 @@ func (s *Service) Forward(ctx context.Context, j jobs.Job) error {
 		path = "/api/v1/axis/status"
 	}
 	resp, err := s.up.do(ctx, "POST", path, func() io.Reader {
-		f, err := s.blobs.Open(ctx, sha)
+		f, err := s.openStored(ctx, fj.Package, sha)
 		if err != nil {
 			return errReader{err}
 		}

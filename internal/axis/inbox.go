@@ -1,6 +1,7 @@
 package axis
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/db"
+	"github.com/lienthong/lienthong/internal/edxml"
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/vn"
 )
@@ -274,7 +276,7 @@ func (s *Service) Open(ctx context.Context, p *auth.Principal, id string) (io.Re
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := s.blobs.Open(ctx, d.PackageSHA256)
+	f, err := s.openStored(ctx, d.ID, d.PackageSHA256)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -297,7 +299,8 @@ func (s *Service) Open(ctx context.Context, p *auth.Principal, id string) (io.Re
 	return f, d, nil
 }
 
-// OpenAttachment returns one decoded attachment of a package.
+// OpenAttachment returns one decoded attachment of a package, extracted from the stored package
+// as it streams (the package is kept only as it was sent).
 func (s *Service) OpenAttachment(ctx context.Context, p *auth.Principal, id string, position int) (io.ReadCloser, Attachment, error) {
 	d, err := s.Get(ctx, p, id)
 	if err != nil {
@@ -306,9 +309,39 @@ func (s *Service) OpenAttachment(ctx context.Context, p *auth.Principal, id stri
 	if position < 0 || position >= len(d.Attachments) {
 		return nil, Attachment{}, errs.Reasonf(errs.NotFound, "unknown_attachment", "package %s has %d attachments", id, len(d.Attachments))
 	}
-	a := d.Attachments[position]
-	f, err := s.blobs.Open(ctx, a.SHA256)
-	return f, a, err
+	f, err := s.openStored(ctx, d.ID, d.PackageSHA256)
+	if err != nil {
+		return nil, Attachment{}, err
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		defer f.Close()
+		i := 0
+		_, err := edxml.Read(f, edxml.ReadOptions{Attachment: func(_ edxml.AttachmentMeta, content io.Reader) (string, error) {
+			defer func() { i++ }()
+			if i != position {
+				return "", nil
+			}
+			_, err := io.Copy(pw, content)
+			return "", err
+		}})
+		pw.CloseWithError(err)
+	}()
+	return pr, d.Attachments[position], nil
+}
+
+// openStored reads a stored package: from its row when it was kept inline, else from the file store.
+func (s *Service) openStored(ctx context.Context, id, sha string) (io.ReadCloser, error) {
+	var inline []byte
+	if err := s.db.Read(ctx, func(tx *db.Tx) error {
+		return tx.QueryRow(ctx, "SELECT package_inline FROM axis_documents WHERE id = ?", id).Scan(&inline)
+	}); err != nil {
+		return nil, err
+	}
+	if inline != nil {
+		return io.NopCloser(bytes.NewReader(inline)), nil
+	}
+	return s.blobs.Open(ctx, sha)
 }
 
 // SentItem is a package an agency sent, with where it stands at each recipient.

@@ -3,6 +3,8 @@ package axis
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -43,34 +45,45 @@ type parsed struct {
 	sig         SignatureResult
 	// fromUpstream marks a package pulled down from the upstream node.
 	fromUpstream bool
+	// inline holds a small package's bytes, stored in its database row.
+	inline []byte
 }
 
-// store streams the body into the file store and reads it back as edXML, storing each attachment's
-// decoded content too, so no package is ever held whole in memory.
+// InlineLimit is the size up to which a package is kept in its database row: the group commit then
+// makes it durable together with the deliveries, one disk flush for many packages. Larger packages
+// stream to the file store, which flushes each on its own.
+const InlineLimit = 256 << 10
+
+// store reads the body (inline when small, streaming to the file store when large) and parses it
+// as edXML. Attachments are hashed and measured while they stream past; they stay inside the
+// package, which is kept as sent, and are extracted again when someone downloads one.
 func (s *Service) store(ctx context.Context, body io.Reader) (*parsed, error) {
-	ref, err := s.blobs.Put(ctx, body)
+	p := &parsed{}
+	head, err := io.ReadAll(io.LimitReader(body, InlineLimit+1))
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, errs.Reasonf(errs.TooLarge, "package_too_large", "the package is larger than %d bytes", s.opt.MaxPackage)
-		}
-		return nil, err
+		return nil, bodyError(err, s.opt.MaxPackage)
 	}
-	if ref.Size == 0 {
+	if len(head) <= InlineLimit {
+		sum := sha256.Sum256(head)
+		p.inline = head
+		p.ref = blob.Ref{SHA256: hex.EncodeToString(sum[:]), Size: int64(len(head))}
+	} else if p.ref, err = s.blobs.Put(ctx, io.MultiReader(bytes.NewReader(head), body)); err != nil {
+		return nil, bodyError(err, s.opt.MaxPackage)
+	}
+	if p.ref.Size == 0 {
 		return nil, errs.Reasonf(errs.Invalid, edxml.CodeNotXML, "the request body is empty: send the edXML package")
 	}
-	f, err := s.blobs.Open(ctx, ref.SHA256)
+	f, err := p.open(ctx, s.blobs)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	p := &parsed{ref: ref}
 	pkg, err := edxml.Read(f, edxml.ReadOptions{Attachment: func(a edxml.AttachmentMeta, content io.Reader) (string, error) {
-		r, err := s.blobs.Put(ctx, content)
-		if err != nil {
+		h := sha256.New()
+		if _, err := io.Copy(h, content); err != nil {
 			return "", err
 		}
-		return r.SHA256, nil
+		return hex.EncodeToString(h.Sum(nil)), nil
 	}})
 	if err != nil {
 		var se *edxml.SyntaxError
@@ -101,11 +114,27 @@ func (s *Service) store(ctx context.Context, body io.Reader) (*parsed, error) {
 	return p, nil
 }
 
+// open reads the package again from wherever it was kept.
+func (p *parsed) open(ctx context.Context, blobs blob.Store) (io.ReadCloser, error) {
+	if p.inline != nil {
+		return io.NopCloser(bytes.NewReader(p.inline)), nil
+	}
+	return blobs.Open(ctx, p.ref.SHA256)
+}
+
+func bodyError(err error, limit int64) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || errs.Is(err, errs.TooLarge) {
+		return errs.Reasonf(errs.TooLarge, "package_too_large", "the package is larger than %d bytes", limit)
+	}
+	return err
+}
+
 // verify applies the deployment's signature policy.
 func (s *Service) verify(ctx context.Context, p *parsed) error {
 	p.sig = SignatureResult{State: "unsigned", Problem: "the package carries no signature"}
 	if p.pkg.Signature != nil && s.opt.Verify != nil {
-		f, err := s.blobs.Open(ctx, p.ref.SHA256)
+		f, err := p.open(ctx, s.blobs)
 		if err != nil {
 			return err
 		}
@@ -325,10 +354,10 @@ func (s *Service) commitDocument(ctx context.Context, p *auth.Principal, pp *par
 			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO axis_documents (id, dedupe_key, kind, document_id, business_type, related_id, sender_code,
-			client_id, package_sha, package_size, subject, code_number, code_notation, promulgation_date, type_name, priority,
+			client_id, package_sha, package_size, package_inline, subject, code_number, code_notation, promulgation_date, type_name, priority,
 			attachments, signature_state, signer, signature_report, received_at)
-			VALUES (?, ?, 'document', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			rc.ID, "doc:"+rc.DocumentID, rc.DocumentID, int(bt), relatedID, rc.From, p.ID, pp.ref.SHA256, pp.ref.Size,
+			VALUES (?, ?, 'document', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			rc.ID, "doc:"+rc.DocumentID, rc.DocumentID, int(bt), relatedID, rc.From, p.ID, pp.ref.SHA256, pp.ref.Size, pp.inline,
 			truncate(strings.TrimSpace(h.Subject), 2000), truncate(strings.TrimSpace(h.Code.CodeNumber), 50), truncate(strings.TrimSpace(h.Code.CodeNotation), 100),
 			strings.TrimSpace(h.PromulgationInfo.PromulgationDate), truncate(strings.TrimSpace(h.DocumentType.TypeName), 200), priority,
 			len(pp.attachments), pp.sig.State, pp.sig.Signer, string(report), tx.Now); err != nil {

@@ -81,9 +81,9 @@ func (s *Service) commitStatus(ctx context.Context, p *auth.Principal, pp *parse
 			rc.Recipients = []string{sender}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO axis_documents (id, dedupe_key, kind, document_id, related_id, status_code, sender_code,
-			client_id, package_sha, package_size, subject, signature_state, signer, received_at)
-			VALUES (?, ?, 'status', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			rc.ID, "status:"+pp.ref.SHA256, rc.DocumentID, docID, code, from, p.ID, pp.ref.SHA256, pp.ref.Size,
+			client_id, package_sha, package_size, package_inline, subject, signature_state, signer, received_at)
+			VALUES (?, ?, 'status', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			rc.ID, "status:"+pp.ref.SHA256, rc.DocumentID, docID, code, from, p.ID, pp.ref.SHA256, pp.ref.Size, pp.inline,
 			truncate(strings.TrimSpace(st.Description), 2000), pp.sig.State, pp.sig.Signer, tx.Now); err != nil {
 			return err
 		}

@@ -165,7 +165,7 @@ func (d *DB) runTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx
 	if err != nil {
 		return mapError(d.Dialect, err)
 	}
-	tx := &Tx{tx: stx, db: d, Now: d.Now().UTC()}
+	tx := &Tx{tx: stx, db: d, Now: d.Now().UTC(), readOnly: readOnly}
 	if err := fn(tx); err != nil {
 		_ = stx.Rollback()
 		return err
@@ -182,6 +182,9 @@ type Tx struct {
 	db *DB
 	// Now is the transaction's clock reading, in UTC.
 	Now time.Time
+
+	readOnly bool
+	stmts    map[string]*sql.Stmt
 }
 
 // Dialect returns the transaction's dialect.
@@ -196,8 +199,37 @@ func (tx *Tx) ForUpdate() string {
 	return ""
 }
 
+// prepared returns a statement prepared in this transaction, or nil when statements are not
+// cached (reads, PostgreSQL, whose driver caches them itself). Preparing costs more than running a
+// small INSERT, and a group commit runs the same few statements for every caller of its batch.
+// Statements prepared in a transaction are closed with it.
+func (tx *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if tx.db.Dialect != SQLite || tx.readOnly {
+		return nil
+	}
+	if st, ok := tx.stmts[query]; ok {
+		return st
+	}
+	st, err := tx.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil // let the plain call report the error
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st
+}
+
 // Exec executes a statement.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.prepared(ctx, query); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
+			return nil, mapError(tx.db.Dialect, err)
+		}
+		return res, nil
+	}
 	res, err := tx.tx.ExecContext(ctx, tx.db.rebind(query), args...)
 	if err != nil {
 		return nil, mapError(tx.db.Dialect, err)
@@ -216,6 +248,9 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // QueryRow runs a query returning one row; scan it with db.Scan to get mapped errors.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	if st := tx.prepared(ctx, query); st != nil {
+		return &Row{row: st.QueryRowContext(ctx, args...), dialect: tx.db.Dialect}
+	}
 	return &Row{row: tx.tx.QueryRowContext(ctx, tx.db.rebind(query), args...), dialect: tx.db.Dialect}
 }
 

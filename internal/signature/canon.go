@@ -83,7 +83,7 @@ type canon struct {
 }
 
 func newCanon(w io.Writer, method string, prefixes []string) (*canon, error) {
-	c := &canon{out: outBuf{w: w, b: make([]byte, 0, 40<<10)}}
+	c := &canon{out: outBuf{w: w, b: make([]byte, 0, 9<<10)}}
 	switch method {
 	case "", C14N10:
 	case C14N10Comments:
@@ -293,7 +293,7 @@ type outBuf struct {
 }
 
 func (o *outBuf) maybeFlush() {
-	if len(o.b) >= 32<<10 {
+	if len(o.b) >= 8<<10 {
 		o.flush()
 	}
 }
@@ -313,22 +313,26 @@ func (o *outBuf) raw(b []byte) {
 	o.maybeFlush()
 }
 
+// textSpecial marks the bytes that canonical text escapes.
+var textSpecial = [256]bool{'&': true, '<': true, '>': true, '\r': true}
+
 // text writes character data escaped as canonical XML requires.
 func (o *outBuf) text(b []byte) {
 	run := 0
-	for i, c := range b {
+	for i := 0; i < len(b); i++ {
+		if !textSpecial[b[i]] {
+			continue
+		}
 		var rep string
-		switch c {
+		switch b[i] {
 		case '&':
 			rep = "&amp;"
 		case '<':
 			rep = "&lt;"
 		case '>':
 			rep = "&gt;"
-		case '\r':
-			rep = "&#xD;"
 		default:
-			continue
+			rep = "&#xD;"
 		}
 		o.b = append(o.b, b[run:i]...)
 		o.b = append(o.b, rep...)

@@ -44,14 +44,18 @@ func splitQName(q []byte) (prefix, local []byte, ok bool) {
 	return q[:i], q[i+1:], true
 }
 
-// findTagEnd returns the length of the tag that starts at s.pos, reading more input as needed.
-func (s *scanner) findTagEnd() (int, bool) {
+// findTagEnd returns the length of the tag that starts at s.pos, reading more input as needed, and
+// whether it has bytes outside printable ASCII to check.
+func (s *scanner) findTagEnd() (n int, odd bool, ok bool) {
 	var quote byte
 	i := 1
 	for {
 		b := s.buf[s.pos:s.end]
 		for ; i < len(b); i++ {
 			c := b[i]
+			if c < 0x20 || c >= 0x80 {
+				odd = true
+			}
 			if quote != 0 {
 				if c == quote {
 					quote = 0
@@ -62,18 +66,18 @@ func (s *scanner) findTagEnd() (int, bool) {
 			case '"', '\'':
 				quote = c
 			case '>':
-				return i + 1, true
+				return i + 1, odd, true
 			case '<':
 				s.pos += i
 				s.malformed("'<' inside a tag")
-				return 0, false
+				return 0, false, false
 			}
 		}
 		if !s.fill() {
 			if s.err == nil {
 				s.malformed("unexpected end of input inside a tag")
 			}
-			return 0, false
+			return 0, false, false
 		}
 	}
 }
@@ -102,12 +106,12 @@ func (s *scanner) checkTagChars(t []byte) bool {
 
 // startTag reads a start tag or an empty-element tag; s.pos is at '<'.
 func (s *scanner) startTag() tokKind {
-	n, ok := s.findTagEnd()
+	n, odd, ok := s.findTagEnd()
 	if !ok {
 		return tokEOF
 	}
 	t := s.buf[s.pos : s.pos+n]
-	if !s.checkTagChars(t) {
+	if odd && !s.checkTagChars(t) {
 		return tokEOF
 	}
 	if s.depth() == 0 && s.rootDone {
@@ -289,6 +293,18 @@ func (s *scanner) reference(b []byte, eof bool, dst *[]byte) (n int, ok bool) {
 
 // pushElement resolves the namespaces of the start tag just read and opens the element.
 func (s *scanner) pushElement() tokKind {
+	// Limits keep the quadratic checks below and the namespace lookups cheap on hostile input.
+	switch {
+	case len(s.attrs) > maxAttrs:
+		s.fail(CodeTooLarge, "<%s> has more than %d attributes", s.qname, maxAttrs)
+		return tokEOF
+	case s.depth() >= maxDepth:
+		s.fail(CodeTooLarge, "elements are nested deeper than %d", maxDepth)
+		return tokEOF
+	case len(s.ns) > maxBindings:
+		s.fail(CodeTooLarge, "more than %d namespace declarations are in scope", maxBindings)
+		return tokEOF
+	}
 	for i := range s.attrs {
 		for j := range i {
 			if bytes.Equal(s.attrs[i].prefix, s.attrs[j].prefix) && bytes.Equal(s.attrs[i].local, s.attrs[j].local) {
@@ -384,11 +400,14 @@ func (s *scanner) keep(b []byte) []byte {
 
 // endTag reads an end tag; s.pos is at "</".
 func (s *scanner) endTag() tokKind {
-	n, ok := s.findTagEnd()
+	n, odd, ok := s.findTagEnd()
 	if !ok {
 		return tokEOF
 	}
 	t := s.buf[s.pos : s.pos+n]
+	if odd && !s.checkTagChars(t) {
+		return tokEOF
+	}
 	ne := scanName(t, 2)
 	i := ne
 	for i < len(t) && isSpace(t[i]) {

@@ -1,4 +1,5 @@
--- Document exchange axis: stored packages, one delivery per recipient, the timeline of each
+-- Document exchange axis: stored packages (small ones inline, so the group commit makes them durable
+-- with everything else; large ones in the file store), one delivery per recipient, the timeline of each
 -- delivery, and refusals (counted in the statistics).
 CREATE TABLE axis_documents (
 	id                TEXT PRIMARY KEY,
@@ -12,6 +13,7 @@ CREATE TABLE axis_documents (
 	client_id         TEXT NOT NULL,
 	package_sha       TEXT NOT NULL,
 	package_size      BIGINT NOT NULL,
+	package_inline    BYTEA,
 	subject           TEXT NOT NULL DEFAULT '',
 	code_number       TEXT NOT NULL DEFAULT '',
 	code_notation     TEXT NOT NULL DEFAULT '',
