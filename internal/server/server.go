@@ -29,6 +29,7 @@ import (
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/jobs"
+	"github.com/lienthong/lienthong/internal/signature"
 	"github.com/lienthong/lienthong/internal/web"
 )
 
@@ -81,6 +82,13 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	axisOpt.Policy = axis.SignaturePolicy(cfg.AxisSignatures)
 	axisOpt.MaxPackage = cfg.MaxPackageBytes
 	axisOpt.Scope = cfg.AxisScope
+	trust := signature.NewTrustStore()
+	if cfg.TrustStore != "" {
+		if err := trust.LoadPEMFile(cfg.TrustStore); err != nil {
+			return nil, fmt.Errorf("server: trust store: %w", err)
+		}
+	}
+	axisOpt.Verify = axis.SignatureVerifier(trust)
 	if cfg.AxisUpstream != "" {
 		axisOpt.Upstream = &axis.Upstream{URL: cfg.AxisUpstream, ClientID: cfg.AxisUpstreamClientID, ClientSecret: cfg.AxisUpstreamClientSecret}
 	}
