@@ -20,6 +20,7 @@ import (
 	"github.com/lienthong/lienthong/internal/axis/axistest"
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/server"
+	"github.com/lienthong/lienthong/internal/signature/signaturetest"
 )
 
 // BenchmarkSearchHTTP measures GET /api/v1/agencies?q=… over a registry of about 20,000 agencies
@@ -71,11 +72,13 @@ func BenchmarkAxisSendHTTP(b *testing.B) {
 	for i := range attachment {
 		attachment[i] = byte('a' + i%26)
 	}
-	// The packages are built before the clock starts: the benchmark measures the server.
+	// The packages are built and signed (ECDSA P-256) before the clock starts: the benchmark
+	// measures the server, which verifies every signature.
+	_, signer := signaturetest.PKI(b, "Sở Nội vụ tỉnh Lâm Đồng", "UBND tỉnh Lâm Đồng")
 	pkgs := make([][]byte, b.N)
 	for i := range pkgs {
-		pkgs[i] = axistest.Document(axistest.Doc{DocumentID: fmt.Sprintf("000.00.02.H36,2026/11/26,%d/SNV", i), From: "000.00.02.H36",
-			To: []string{"000.00.02.H16"}, Attachment: attachment})
+		pkgs[i] = signaturetest.SignEdXML(b, signer, axistest.Document(axistest.Doc{DocumentID: fmt.Sprintf("000.00.02.H36,2026/11/26,%d/SNV", i), From: "000.00.02.H36",
+			To: []string{"000.00.02.H16"}, Attachment: attachment}))
 	}
 	b.ReportMetric(float64(len(pkgs[0])), "bytes/package")
 	var seq atomic.Int64
