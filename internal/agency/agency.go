@@ -64,6 +64,9 @@ type Agency struct {
 
 	code   vn.AgencyCode
 	folded string
+	// line and columns locate a row read from CSV, for precise import errors.
+	line    int
+	columns map[string]int
 }
 
 // ActiveOn reports whether the agency exists on the day (YYYY-MM-DD).

@@ -255,3 +255,18 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestImportErrorsPointAtTheCell checks line and column with the columns in another order and a
+// quoted field spanning two lines.
+func TestImportErrorsPointAtTheCell(t *testing.T) {
+	reg := newRegistry(t, dbtest.SQLite(t))
+	mustImport(t, reg, base)
+	csv := "kind,level,code,name\n" +
+		"department,province,000.00.08.H36,\"Sở Y tế\ntỉnh Lâm Đồng\"\n" +
+		"agency,province,000.00.09.H36,Sở X\n"
+	err := importErr(reg, csv)
+	e := errs.As(err)
+	if len(e.Fields) != 1 || e.Fields[0].Line != 4 || e.Fields[0].Column != 1 || e.Fields[0].Field != "kind" {
+		t.Errorf("got %+v, want line 4, column 1 (kind)", e.Fields)
+	}
+}

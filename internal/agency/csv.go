@@ -51,6 +51,10 @@ func ParseCSV(r io.Reader) ([]*Agency, error) {
 			return nil, errs.Reasonf(errs.Invalid, "bad_header", "line 1: the required column %q is missing", req)
 		}
 	}
+	cols := map[string]int{}
+	for name, i := range idx {
+		cols[name] = i + 1
+	}
 	var out []*Agency
 	var problems []errs.FieldError
 	for {
@@ -70,7 +74,7 @@ func ParseCSV(r io.Reader) ([]*Agency, error) {
 		}
 		a := &Agency{Code: get("code"), Name: get("name"), Abbreviation: get("abbreviation"), Kind: Kind(get("kind")),
 			Level: Level(get("level")), EffectiveFrom: get("effective_from"), EffectiveTo: get("effective_to"),
-			Successor: get("successor"), Address: get("address"), Email: get("email"), Phone: get("phone")}
+			Successor: get("successor"), Address: get("address"), Email: get("email"), Phone: get("phone"), line: line, columns: cols}
 		if s := strings.TrimSpace(get("on_axis")); s != "" {
 			b, err := strconv.ParseBool(s)
 			if err != nil {

@@ -22,6 +22,13 @@ func validate(ix *Index, rows []*Agency, m mode, lineOf func(i int) int) []errs.
 		if f.Field != "" {
 			f.Column = columnOf(f.Field)
 		}
+		// Rows read from a file know their real line and the file's own column order.
+		if rows[i].line > 0 {
+			f.Line = rows[i].line
+		}
+		if c, ok := rows[i].columns[f.Field]; ok {
+			f.Column = c
+		}
 		out = append(out, f)
 	}
 	incoming := map[string]int{}
@@ -35,7 +42,11 @@ func validate(ix *Index, rows []*Agency, m mode, lineOf func(i int) int) []errs.
 		if j, dup := incoming[a.Code]; dup {
 			msg := fmt.Sprintf("code %s appears twice", a.Code)
 			if lineOf != nil {
-				msg = fmt.Sprintf("code %s already appears on line %d", a.Code, lineOf(j))
+				first := lineOf(j)
+				if rows[j].line > 0 {
+					first = rows[j].line
+				}
+				msg = fmt.Sprintf("code %s already appears on line %d", a.Code, first)
 			}
 			add(i, errs.FieldError{Field: "code", Message: msg})
 			continue

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -170,11 +169,11 @@ func (s *Service) TokenPrincipal(token string) (*Principal, error) {
 	mac := hmac.New(sha256.New, s.tokenKey)
 	mac.Write([]byte(parts[1]))
 	want := mac.Sum(nil)
-	got, err := base64.RawURLEncoding.DecodeString(parts[2])
+	got, err := base64.RawURLEncoding.Strict().DecodeString(parts[2])
 	if err != nil || !hmac.Equal(got, want) {
 		return nil, bad
 	}
-	body, err := base64.RawURLEncoding.DecodeString(parts[1])
+	body, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
 	if err != nil {
 		return nil, bad
 	}
@@ -186,10 +185,4 @@ func (s *Service) TokenPrincipal(token string) (*Principal, error) {
 		return nil, errs.Reasonf(errs.Unauthorized, "expired_token", "the bearer token has expired: request a new one at /oauth/token")
 	}
 	return &Principal{Kind: KindClient, ID: c.Client, Name: c.Name, Agency: c.Agency, Subtree: c.Subtree}, nil
-}
-
-// tokenFingerprint identifies a token in logs without revealing it.
-func tokenFingerprint(t string) string {
-	h := sha256.Sum256([]byte(t))
-	return hex.EncodeToString(h[:4])
 }

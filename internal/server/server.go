@@ -256,7 +256,11 @@ func (n *Node) Serve(ctx context.Context, ln net.Listener, ready func(addr strin
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			srv.Close()
+			return fmt.Errorf("server: requests still running 15 s after the shutdown signal were cut off")
+		}
 		return err
 	}
 	return nil
