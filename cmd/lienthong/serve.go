@@ -83,9 +83,14 @@ func (c *cli) serve(args []string, withDemo bool) error {
 		}
 		c.printDemo(cfg)
 	}
-	log.Info("Liên Thông is serving", "url", cfg.PublicURL(), "database", node.DB.Dialect, "data", cfg.Data,
-		"agencies", node.Registry.Index().Len(), "startup", time.Since(start).Round(time.Millisecond).String())
-	return node.Serve(c.ctx, nil, c.ready)
+	ready := func(addr string) {
+		log.Info("Liên Thông is serving", "addr", addr, "url", cfg.PublicURL(), "database", node.DB.Dialect, "data", cfg.Data,
+			"agencies", node.Registry.Index().Len(), "startup", time.Since(start).Round(time.Millisecond).String())
+		if c.ready != nil {
+			c.ready(addr)
+		}
+	}
+	return node.Serve(c.ctx, nil, ready)
 }
 
 func (c *cli) printDemo(cfg config.Config) {

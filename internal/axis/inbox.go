@@ -57,7 +57,10 @@ func (s *Service) Received(ctx context.Context, p *auth.Principal, q InboxQuery)
 	if !canRead(p, q.Agency) {
 		return nil, forbiddenFor(p, q.Agency)
 	}
-	if q.Limit <= 0 || q.Limit > 500 {
+	if q.Limit > 500 {
+		return nil, errs.Reasonf(errs.Invalid, "bad_parameter", "limit %d: at most 500 items per page", q.Limit)
+	}
+	if q.Limit <= 0 {
 		q.Limit = 100
 	}
 	deadline := time.Now().Add(min(q.Wait, 60*time.Second))
