@@ -225,6 +225,9 @@ func TestSearchIgnoresDiacriticsAndCase(t *testing.T) {
 			t.Errorf("Search(%q) = %v, want %s first", tc.q, codesOf(got), tc.want)
 		}
 	}
+	if got := ix.Search(agency.Query{Text: "noi vu"}); len(got) != 1 || got[0].Code != "000.00.02.H36" {
+		t.Errorf("noi vu = %v", codesOf(got))
+	}
 	if got := ix.Search(agency.Query{Text: "dak", Active: true}); len(got) != 1 {
 		t.Errorf("active-only search for dak = %v, want only Đắk Lắk (Đắk Nông and Buôn Ma Thuột are closed)", codesOf(got))
 	}

@@ -165,7 +165,7 @@ func intersect(a, b []int) []int {
 // Search returns agencies in which every word of q.Text begins a word of the name (or is the
 // abbreviation), regardless of diacritics, case and Đ/đ; text starting with a digit matches the
 // start of identifier codes. Best matches first: a code starting with the query, a name starting
-// with it, then the rest; agencies that exist today before closed ones; higher levels first.
+// with it, a name containing the words together, then the rest; agencies that exist today before closed ones; higher levels first.
 func (ix *Index) Search(q Query) []*Agency {
 	text := vn.Fold(q.Text)
 	words := strings.Fields(text)
@@ -265,6 +265,11 @@ func matchScore(a *Agency, text string, words []string, codeQuery string) (int, 
 	}
 	if strings.HasPrefix(a.folded, text) {
 		return 300, true
+	}
+	// The words together, in order ("dak nong" in "ủy ban nhân dân tỉnh đắk nông") beat the same
+	// words scattered ("sở nông nghiệp … đắk lắk"), even when the scattered match is still active.
+	if strings.Contains(a.folded, text) {
+		return 260, true
 	}
 	return 200, true
 }
