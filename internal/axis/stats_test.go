@@ -45,7 +45,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // sigAlgorithm marks the stand-in signatures of these tests; the verifier below reports SHA-256 as
@@ -190,7 +190,7 @@ func (f *statsFixture) seed(t *testing.T) {
 	f.send(t, "2025-04-10 03:00", f.dakLak, "B3", snvDL, false, "", ubndLD)
 	// The period, January–March 2026.
 	f.send(t, "2026-01-05 02:00", f.lamDong, "D1", snvLD, true, sigSHA256, ubndDL, snvDL) // fully electronic
-	f.send(t, "2026-01-20 00:00", f.lamDong, "D2", snvLD, true, "", ubndDL)                // unsigned
+	f.send(t, "2026-01-20 00:00", f.lamDong, "D2", snvLD, true, "", ubndDL)               // unsigned
 	f.send(t, "2026-01-31 18:00", f.lamDong, "D3", phuong1, true, sigSHA1, dalat)         // 1 February in Vietnam; weak counts
 	f.send(t, "2026-02-10 00:00", f.dakLak, "D4", snvDL, false, sigSHA256, snvLD)         // no attachment
 	f.send(t, "2026-03-15 00:00", f.vpcp, "D5", vpcp, true, sigSHA256, ubndLD, ubndDL)    // fully electronic
