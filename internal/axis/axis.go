@@ -100,12 +100,13 @@ func New(d *db.DB, blobs blob.Store, reg *agency.Registry, opt Options) *Service
 // Close stops the service's committer after the commits in flight.
 func (s *Service) Close() { s.group.Close() }
 
-// newID returns a sortable identifier: the time in milliseconds then random bits, base32.
+// newID returns a sortable identifier: the time in milliseconds then random bits, in base32hex
+// (whose alphabet is in ASCII order, so identifiers sort by time).
 func newID() string {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
 	rand.Read(b[6:])
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	return strings.ToLower(base32.HexEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
 
 // canRead reports whether p may see an agency's axis traffic: a machine client acting for it, or an

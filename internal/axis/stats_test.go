@@ -3,7 +3,11 @@ package axis_test
 import (
 	"bytes"
 	"context"
-	"io"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -20,8 +24,9 @@ import (
 	"github.com/lienthong/lienthong/internal/blob"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/db/dbtest"
-	"github.com/lienthong/lienthong/internal/edxml"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/signature"
+	"github.com/lienthong/lienthong/internal/signature/signaturetest"
 )
 
 // statsRegistry has agencies at the four levels in two provinces and the centre, one closed before
@@ -48,52 +53,39 @@ type clock struct {
 func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
-// sigAlgorithm marks the stand-in signatures of these tests; the verifier below reports SHA-256 as
-// valid and SHA-1 as weak, as the deployment's verifier does, without needing keys.
-const (
-	sigSHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-	sigSHA1   = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
-)
-
-func algorithmVerifier(_ context.Context, r io.Reader) axis.SignatureResult {
-	b, _ := io.ReadAll(r)
-	switch {
-	case bytes.Contains(b, []byte(sigSHA256)):
-		return axis.SignatureResult{State: "valid", Signer: "CN=Nguyễn Văn A, O=UBND tỉnh Lâm Đồng"}
-	case bytes.Contains(b, []byte(sigSHA1)):
-		return axis.SignatureResult{State: "weak", Signer: "CN=Trần Văn B", Problem: "RSA-SHA1"}
-	}
-	return axis.SignatureResult{State: "invalid", Problem: "unknown algorithm"}
+// signers holds the test PKI: an ECDSA P-256 signer (signatures verify as valid) and an RSA-1024
+// one (valid but weak, as legacy keys in the field are), both trusted.
+type signers struct {
+	trust       *signature.TrustStore
+	valid, weak signature.Signer
 }
 
-// withSignature adds an XML-DSig Signature element with the given algorithm to a package.
-func withSignature(t testing.TB, pkg []byte, alg string) []byte {
+func newSigners(t testing.TB) *signers {
 	t.Helper()
-	content := map[string][]byte{}
-	p, err := edxml.Read(bytes.NewReader(pkg), edxml.ReadOptions{Attachment: func(a edxml.AttachmentMeta, r io.Reader) (string, error) {
-		b, err := io.ReadAll(r)
-		ref := a.ContentId
-		content[ref] = b
-		return ref, err
-	}})
+	ca, valid := signaturetest.PKI(t, "Văn thư Sở Nội vụ", "UBND tỉnh Lâm Đồng")
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.Signature = &edxml.RawElement{XML: []byte(`<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"><SignedInfo><SignatureMethod Algorithm="` +
-		alg + `"/></SignedInfo><SignatureValue>AAAA</SignatureValue></Signature>`)}
-	var b bytes.Buffer
-	if err := edxml.Write(&b, p, func(a edxml.AttachmentMeta) (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(content[a.Ref])), nil
-	}); err != nil {
+	tpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "Văn thư phường 1", Organization: []string{"UBND phường 1"}},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, tpl, &key.PublicKey, key)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	cert, _ := x509.ParseCertificate(der)
+	trust := signature.NewTrustStore()
+	trust.AddCert(ca)
+	trust.AddCert(cert)
+	return &signers{trust: trust, valid: valid, weak: signature.Signer{Key: key, Chain: []*x509.Certificate{cert}}}
 }
 
 type statsFixture struct {
 	ax    *axis.Service
 	reg   *agency.Registry
 	clock *clock
+	sig   *signers
 	// Clients of Lâm Đồng, Đắk Lắk and the Government Office, each for its whole subtree.
 	lamDong, dakLak, vpcp *auth.Principal
 }
@@ -118,11 +110,12 @@ func newStatsFixture(t *testing.T, d *db.DB) *statsFixture {
 	}
 	c := &clock{t: time.Date(2026, 4, 20, 3, 0, 0, 0, time.UTC)}
 	d.Now = c.now
+	sig := newSigners(t)
 	opt := axis.DefaultOptions()
-	opt.Verify = algorithmVerifier
+	opt.Verify = axis.SignatureVerifier(sig.trust)
 	ax := axis.New(d, blobs, reg, opt)
 	t.Cleanup(ax.Close)
-	return &statsFixture{ax: ax, reg: reg, clock: c,
+	return &statsFixture{ax: ax, reg: reg, clock: c, sig: sig,
 		lamDong: &auth.Principal{Kind: auth.KindClient, ID: "qlvb-lamdong", Agency: "000.00.00.H36", Subtree: true},
 		dakLak:  &auth.Principal{Kind: auth.KindClient, ID: "qlvb-daklak", Agency: "000.00.00.H16", Subtree: true},
 		vpcp:    &auth.Principal{Kind: auth.KindClient, ID: "qlvb-vpcp", Agency: "000.00.00.G22", Subtree: true},
@@ -137,8 +130,15 @@ func utc(s string) time.Time {
 	return t
 }
 
-// send sends a document at a time (UTC); sig is "", sigSHA256 or sigSHA1.
-func (f *statsFixture) send(t *testing.T, at string, as *auth.Principal, id, from string, attach bool, sig string, to ...string) string {
+// Signatures of the documents the fixture sends.
+const (
+	unsigned = iota
+	validSig
+	weakSig
+)
+
+// send sends a document at a time (UTC), unsigned or with a valid or weak signature.
+func (f *statsFixture) send(t *testing.T, at string, as *auth.Principal, id, from string, attach bool, sig int, to ...string) string {
 	t.Helper()
 	f.clock.set(utc(at))
 	d := axistest.Doc{DocumentID: id, From: from, To: to}
@@ -146,12 +146,18 @@ func (f *statsFixture) send(t *testing.T, at string, as *auth.Principal, id, fro
 		d.Attachment = []byte("%PDF-1.7 " + id)
 	}
 	pkg := axistest.Document(d)
-	if sig != "" {
-		pkg = withSignature(t, pkg, sig)
+	switch sig {
+	case validSig:
+		pkg = signaturetest.SignEdXML(t, f.sig.valid, pkg)
+	case weakSig:
+		pkg = signaturetest.SignEdXML(t, f.sig.weak, pkg)
 	}
 	rc, err := f.ax.Send(context.Background(), as, bytes.NewReader(pkg))
 	if err != nil {
 		t.Fatalf("send %s: %v", id, err)
+	}
+	if want := [...]string{"unsigned", "valid", "weak"}[sig]; rc.Signature.State != want {
+		t.Fatalf("send %s: signature %s (%s), want %s", id, rc.Signature.State, rc.Signature.Problem, want)
 	}
 	return rc.ID
 }
@@ -182,19 +188,19 @@ func (f *statsFixture) seed(t *testing.T) {
 		ubndDL, snvDL, vpcp           = "000.00.00.H16", "000.00.02.H16", "000.00.00.G22"
 	)
 	// Before the base year: never counted.
-	f.send(t, "2024-12-15 03:00", f.lamDong, "B0", snvLD, false, "", ubndDL)
+	f.send(t, "2024-12-15 03:00", f.lamDong, "B0", snvLD, false, unsigned, ubndDL)
 	// The base year.
-	f.send(t, "2025-01-10 03:00", f.lamDong, "B1", snvLD, false, "", ubndDL)
-	f.send(t, "2025-02-10 03:00", f.lamDong, "B2", ubndLD, true, sigSHA256, snvDL, vpcp)
+	f.send(t, "2025-01-10 03:00", f.lamDong, "B1", snvLD, false, unsigned, ubndDL)
+	f.send(t, "2025-02-10 03:00", f.lamDong, "B2", ubndLD, true, validSig, snvDL, vpcp)
 	// April 2025 is the base of April 2026, outside the period.
-	f.send(t, "2025-04-10 03:00", f.dakLak, "B3", snvDL, false, "", ubndLD)
+	f.send(t, "2025-04-10 03:00", f.dakLak, "B3", snvDL, false, unsigned, ubndLD)
 	// The period, January–March 2026.
-	f.send(t, "2026-01-05 02:00", f.lamDong, "D1", snvLD, true, sigSHA256, ubndDL, snvDL) // fully electronic
-	f.send(t, "2026-01-20 00:00", f.lamDong, "D2", snvLD, true, "", ubndDL)               // unsigned
-	f.send(t, "2026-01-31 18:00", f.lamDong, "D3", phuong1, true, sigSHA1, dalat)         // 1 February in Vietnam; weak counts
-	f.send(t, "2026-02-10 00:00", f.dakLak, "D4", snvDL, false, sigSHA256, snvLD)         // no attachment
-	f.send(t, "2026-03-15 00:00", f.vpcp, "D5", vpcp, true, sigSHA256, ubndLD, ubndDL)    // fully electronic
-	f.send(t, "2026-03-31 17:30", f.lamDong, "D6", snvLD, true, sigSHA256, ubndDL)        // 1 April in Vietnam
+	f.send(t, "2026-01-05 02:00", f.lamDong, "D1", snvLD, true, validSig, ubndDL, snvDL) // fully electronic
+	f.send(t, "2026-01-20 00:00", f.lamDong, "D2", snvLD, true, unsigned, ubndDL)        // unsigned
+	f.send(t, "2026-01-31 18:00", f.lamDong, "D3", phuong1, true, weakSig, dalat)        // 1 February in Vietnam; weak counts
+	f.send(t, "2026-02-10 00:00", f.dakLak, "D4", snvDL, false, validSig, snvLD)         // no attachment
+	f.send(t, "2026-03-15 00:00", f.vpcp, "D5", vpcp, true, validSig, ubndLD, ubndDL)    // fully electronic
+	f.send(t, "2026-03-31 17:30", f.lamDong, "D6", snvLD, true, validSig, ubndDL)        // 1 April in Vietnam
 	// Statuses: registration (03) after 3, 10, 25, 2 and 4 hours; the 01 and the second 03 do not count.
 	f.status(t, "2026-01-05 05:00", f.dakLak, ubndDL, "D1", "03")
 	f.status(t, "2026-01-05 12:00", f.dakLak, snvDL, "D1", "03")

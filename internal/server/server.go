@@ -101,7 +101,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 		return nil, err
 	}
 	pages.Version = version
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, accounts.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, accounts.RegisterPages, axis.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -120,6 +120,8 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	rr.Handle(agencies.PageRoutes()...)
 	rr.Handle(acc.Routes()...)
 	rr.Handle((&axis.Handler{Axis: n.Axis, Registry: n.Registry}).Routes()...)
+	rr.Handle((&axis.Handler{Axis: n.Axis, Registry: n.Registry}).StatsRoutes()...)
+	rr.Handle((&axis.Pages{Axis: n.Axis, Registry: n.Registry, Auth: n.Auth, Renderer: pages}).PageRoutes()...)
 	rr.Handle(acc.PageRoutes()...)
 
 	reg := prometheus.NewRegistry()

@@ -132,6 +132,9 @@ func TestAccessTable(t *testing.T) {
 		{method: "DELETE", path: "/api/v1/axis/webhooks/000.00.00.H16", want: [7]int{no, deny, deny, deny, deny, deny, deny}},
 		{method: "GET", path: "/api/v1/axis/agencies?registered=true", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
 		{method: "POST", path: "/api/v1/axis/agencies/000.00.00.H36/registration", body: `{"registered":true}`, want: [7]int{no, ok, ok, deny, deny, deny, ok}},
+		// Statistics are aggregate counts: any officer or connected system may read them.
+		{method: "GET", path: "/api/v1/axis/stats?from=2026-01&to=2026-03&province=H36", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/axis/stats.csv?from=2026-01&to=2026-03", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
 	}
 	covered := map[string]bool{}
 	for _, rw := range rows {
