@@ -78,7 +78,7 @@ func (c *cli) serve(args []string, withDemo bool) error {
 	}
 	defer node.Close()
 	if withDemo {
-		if err := demo.Load(c.ctx, node.Registry, node.Auth); err != nil {
+		if err := demo.Load(c.ctx, node.Registry, node.Auth, node.Axis); err != nil {
 			return err
 		}
 		c.printDemo(cfg)

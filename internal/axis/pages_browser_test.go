@@ -52,7 +52,7 @@ func historyNode(t *testing.T) *server.Node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	if err := demo.Load(ctx, n.Registry, n.Auth); err != nil {
+	if err := demo.Load(ctx, n.Registry, n.Auth, nil); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex

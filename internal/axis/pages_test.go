@@ -40,7 +40,7 @@ func newPageNode(t *testing.T) *pageNode {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	if err := demo.Load(ctx, n.Registry, n.Auth); err != nil {
+	if err := demo.Load(ctx, n.Registry, n.Auth, nil); err != nil {
 		t.Fatal(err)
 	}
 	lamDong := &auth.Principal{Kind: auth.KindClient, ID: "qlvb-lamdong", Agency: "000.00.00.H36", Subtree: true}

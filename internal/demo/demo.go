@@ -9,9 +9,11 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"log/slog"
 
 	"github.com/lienthong/lienthong/internal/agency"
 	"github.com/lienthong/lienthong/internal/auth"
+	"github.com/lienthong/lienthong/internal/axis"
 	"github.com/lienthong/lienthong/internal/errs"
 )
 
@@ -36,15 +38,16 @@ type Login struct {
 // Logins are the demo officers, one per role, in agencies of the report's provinces.
 var Logins = []Login{
 	{"quantri", "Nguyễn Văn Quản", auth.Grant{Role: auth.Admin, Agency: auth.Everywhere}, "quản trị toàn hệ thống / system administrator"},
-	{"vanthu.lamdong", "Trần Thị Thu", auth.Grant{Role: auth.Clerk, Agency: "000.00.01.H36"}, "văn thư Văn phòng UBND tỉnh Lâm Đồng / clerk"},
+	{"vanthu.lamdong", "Trần Thị Thu", auth.Grant{Role: auth.Clerk, Agency: "000.00.00.H36"}, "văn thư UBND tỉnh Lâm Đồng / clerk"},
 	{"lanhdao.lamdong", "Phạm Minh Đức", auth.Grant{Role: auth.Leader, Agency: "000.00.00.H36"}, "lãnh đạo UBND tỉnh Lâm Đồng / leader"},
 	{"chuyenvien.daklak", "Y Bhim Niê", auth.Grant{Role: auth.Officer, Agency: "000.00.02.H16"}, "chuyên viên Sở Nội vụ tỉnh Đắk Lắk / officer"},
 	{"quantri.gialai", "Rơ Châm H'Lan", auth.Grant{Role: auth.Admin, Agency: "000.00.00.H21"}, "quản trị tỉnh Gia Lai / provincial administrator"},
 	{"theodoi.vpcp", "Lê Hoàng Anh", auth.Grant{Role: auth.Viewer, Agency: "000.00.00.G22"}, "theo dõi, Văn phòng Chính phủ / viewer"},
 }
 
-// Load imports the demo registry and creates the demo logins that do not exist yet.
-func Load(ctx context.Context, reg *agency.Registry, as *auth.Service) error {
+// Load imports the demo registry, creates the demo logins that do not exist yet and, when ax is
+// given and has no traffic yet, exchanges a few documents through it.
+func Load(ctx context.Context, reg *agency.Registry, as *auth.Service, ax *axis.Service) error {
 	rows, err := agency.ParseCSV(bytes.NewReader(agenciesCSV))
 	if err != nil {
 		return fmt.Errorf("demo: agencies.csv: %w", err)
@@ -56,6 +59,13 @@ func Load(ctx context.Context, reg *agency.Registry, as *auth.Service) error {
 		_, err := as.CreateUser(ctx, auth.System, auth.NewUser{Login: l.Login, FullName: l.Name, Password: Password, Grants: []auth.Grant{l.Grant}})
 		if err != nil && !errs.Is(err, errs.Conflict) {
 			return fmt.Errorf("demo: user %s: %w", l.Login, err)
+		}
+	}
+	if ax != nil {
+		// The demo documents are unsigned: a node that requires signatures refuses them, and
+		// that must not stop the demo.
+		if err := loadAxis(ctx, ax); err != nil {
+			slog.Warn("demo: the sample axis documents were not loaded", "err", err)
 		}
 	}
 	return nil

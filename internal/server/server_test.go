@@ -27,7 +27,7 @@ func newNode(t testing.TB) *server.Node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	if err := demo.Load(context.Background(), n.Registry, n.Auth); err != nil {
+	if err := demo.Load(context.Background(), n.Registry, n.Auth, nil); err != nil {
 		t.Fatal(err)
 	}
 	return n

@@ -39,7 +39,7 @@ func newNode(t *testing.T) *node {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	if err := demo.Load(ctx, n.Registry, n.Auth); err != nil {
+	if err := demo.Load(ctx, n.Registry, n.Auth, nil); err != nil {
 		t.Fatal(err)
 	}
 	nd := &node{}
