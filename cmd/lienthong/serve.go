@@ -81,6 +81,9 @@ func (c *cli) serve(args []string, withDemo bool) error {
 		if err := demo.Load(c.ctx, node.Registry, node.Auth, node.Axis); err != nil {
 			return err
 		}
+		if err := demo.LoadProcedures(c.ctx, node.Catalog); err != nil {
+			return err
+		}
 		c.printDemo(cfg)
 	}
 	ready := func(addr string) {

@@ -25,6 +25,7 @@ import (
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/axis"
 	"github.com/lienthong/lienthong/internal/blob"
+	"github.com/lienthong/lienthong/internal/catalog"
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
@@ -39,6 +40,7 @@ type Node struct {
 	DB       *db.DB
 	Auth     *auth.Service
 	Registry *agency.Registry
+	Catalog  *catalog.Catalog
 	Blobs    blob.Store
 	Axis     *axis.Service
 	Jobs     *jobs.SQL
@@ -68,6 +70,9 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	n := &Node{Config: cfg, DB: d, Version: version}
 	var err error
 	if n.Registry, err = agency.NewRegistry(ctx, d); err != nil {
+		return nil, err
+	}
+	if n.Catalog, err = catalog.New(ctx, d, n.Registry.Exists); err != nil {
 		return nil, err
 	}
 	n.Auth, err = auth.NewService(ctx, d, auth.Options{TokenTTL: cfg.TokenTTL, SessionTTL: cfg.SessionTTL,
@@ -101,7 +106,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 		return nil, err
 	}
 	pages.Version = version
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, accounts.RegisterPages, axis.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -118,6 +123,14 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 		SecureCookies: strings.HasPrefix(cfg.PublicURL(), "https://"), Stats: n.homeStats}
 	rr.Handle(agencies.Routes()...)
 	rr.Handle(agencies.PageRoutes()...)
+	procedures := &catalog.Handler{Catalog: n.Catalog, Pages: pages, AgencyName: func(code string) string {
+		if a, ok := n.Registry.Index().Get(code); ok {
+			return a.Name
+		}
+		return code
+	}}
+	rr.Handle(procedures.Routes()...)
+	rr.Handle(procedures.PageRoutes()...)
 	rr.Handle(acc.Routes()...)
 	rr.Handle((&axis.Handler{Axis: n.Axis, Registry: n.Registry}).Routes()...)
 	rr.Handle((&axis.Handler{Axis: n.Axis, Registry: n.Registry}).StatsRoutes()...)
@@ -276,13 +289,15 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 	forward.Start(ctx)
 	hooks := jobs.NewRunner(n.Jobs, axis.WebhookQueue, n.Axis.CallWebhook, jobs.RunnerOptions{Concurrency: 8, Backoff: axis.WebhookBackoff})
 	hooks.Start(ctx)
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
 	go func() { n.Registry.Watch(ctx, 3*time.Second); done <- struct{}{} }()
+	go func() { n.Catalog.Watch(ctx, 3*time.Second); done <- struct{}{} }()
 	go func() { n.Axis.PullDown(ctx); done <- struct{}{} }()
 	return func() {
 		cancel()
 		forward.Stop()
 		hooks.Stop()
+		<-done
 		<-done
 		<-done
 	}

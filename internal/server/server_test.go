@@ -30,6 +30,9 @@ func newNode(t testing.TB) *server.Node {
 	if err := demo.Load(context.Background(), n.Registry, n.Auth, nil); err != nil {
 		t.Fatal(err)
 	}
+	if err := demo.LoadProcedures(context.Background(), n.Catalog); err != nil {
+		t.Fatal(err)
+	}
 	return n
 }
 
@@ -111,6 +114,14 @@ func TestAccessTable(t *testing.T) {
 		{method: "POST", path: "/api/v1/agencies/import", contentType: "text/csv",
 			body: "code,name,kind,level\n000.00.77.H16,Ban thử nghiệm Đắk Lắk,unit,province\n",
 			want: [7]int{no, ok, deny, ok, deny, deny, deny}},
+		// The procedure catalogue is public; only administrators of the national catalogue import.
+		{method: "GET", path: "/api/v1/procedures?q=chung+thuc", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/procedures/2.000815", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/procedures/export.csv", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/procedures/export.json", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		{method: "POST", path: "/api/v1/procedures/import", contentType: "text/csv",
+			body: "code,name,field_code,field_name,levels,processing_days,online_level\n1.999001,Thủ tục thử nghiệm,G15-CT,Chứng thực,province,3,khong\n",
+			want: [7]int{no, ok, deny, deny, deny, deny, deny}},
 		{method: "GET", path: "/api/v1/me", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
 		{method: "GET", path: "/api/v1/users", want: [7]int{no, ok, ok, ok, deny, deny, deny}},
 		{method: "POST", path: "/api/v1/users", body: "user", want: [7]int{no, made, made, deny, deny, deny, deny}},
