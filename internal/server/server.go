@@ -166,6 +166,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 		api.WriteJSON(w, http.StatusOK, n.OpenAPI())
 	}))
 	rr.HandleRaw("GET /static/", web.Static())
+	rr.HandleRaw("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 	// Anything else is a 404 in the caller's language: JSON under /api, a page elsewhere.
 	rr.HandleRaw("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		nf := errs.Reasonf(errs.NotFound, "no_route", "there is nothing at %s %s", r.Method, r.URL.Path)
