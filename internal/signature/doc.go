@@ -21,6 +21,7 @@
 // SHA-1 (accepted, flagged weak), SHA-256, SHA-384 and SHA-512; certificates in X509Data. Anything
 // else is refused with a precise *Error code.
 //
-// The package imports only the standard library. A Signer holds a crypto.Signer, so a key in a
-// PKCS#11 token (USB token chữ ký số) can be plugged in later without changes here.
+// Without the pkcs11 build tag the package imports only the standard library. A Signer holds a
+// crypto.Signer; with the tag (and cgo), OpenPKCS11 loads one from a PKCS#11 token (USB token chữ
+// ký số, HSM).
 package signature
