@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lienthong/lienthong/internal/vn"
+	"github.com/lienthong/lienthong/internal/wordindex"
 )
 
 // Index is an immutable snapshot of the registry, shared by all readers. Lookups are map reads;
@@ -19,8 +20,7 @@ type Index struct {
 	roots        []*Agency
 	generation   int64
 
-	vocab    []string         // every distinct folded word, sorted
-	postings map[string][]int // word → positions in ordered, ascending
+	words *wordindex.Index // folded words of names and abbreviations → positions in ordered
 }
 
 // newIndex builds an index; the agencies must already be normalized.
@@ -96,70 +96,16 @@ type Query struct {
 	Limit  int
 }
 
-// buildText prepares the word index: every distinct word of the folded names and abbreviations,
-// sorted, with the agencies that contain it. A query word matches every indexed word it begins, so
-// a search reads a few posting lists instead of scanning every name.
+// buildText indexes the folded words of every name and the folded abbreviation.
 func (ix *Index) buildText() {
-	ix.postings = map[string][]int{}
+	var b wordindex.Builder
 	for i, a := range ix.ordered {
-		words := strings.Fields(a.folded)
+		b.Add(i, strings.Fields(a.folded)...)
 		if a.Abbreviation != "" {
-			words = append(words, vn.Fold(a.Abbreviation))
-		}
-		for _, w := range words {
-			p := ix.postings[w]
-			if len(p) == 0 || p[len(p)-1] != i {
-				ix.postings[w] = append(p, i)
-			}
+			b.Add(i, vn.Fold(a.Abbreviation))
 		}
 	}
-	ix.vocab = make([]string, 0, len(ix.postings))
-	for w := range ix.postings {
-		ix.vocab = append(ix.vocab, w)
-	}
-	sort.Strings(ix.vocab)
-}
-
-// candidates returns, in tree order, the agencies having a word that begins with w.
-func (ix *Index) candidates(w string) []int {
-	lo := sort.SearchStrings(ix.vocab, w)
-	var lists [][]int
-	total := 0
-	for i := lo; i < len(ix.vocab) && strings.HasPrefix(ix.vocab[i], w); i++ {
-		p := ix.postings[ix.vocab[i]]
-		lists = append(lists, p)
-		total += len(p)
-	}
-	switch len(lists) {
-	case 0:
-		return nil
-	case 1:
-		return lists[0]
-	}
-	out := make([]int, 0, total)
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	sort.Ints(out)
-	return slices.Compact(out)
-}
-
-// intersect returns the elements of sorted a that are also in sorted b.
-func intersect(a, b []int) []int {
-	out := make([]int, 0, min(len(a), len(b)))
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			out = append(out, a[i])
-			i++
-			j++
-		}
-	}
-	return out
+	ix.words = b.Build()
 }
 
 // Search returns agencies in which every word of q.Text begins a word of the name (or is the
@@ -184,13 +130,7 @@ func (ix *Index) Search(q Query) []*Agency {
 	var cand []int
 	all := len(words) == 0 || (codeQuery != "" && codeQuery[0] >= '0' && codeQuery[0] <= '9')
 	if !all {
-		cand = ix.candidates(words[0])
-		for _, w := range words[1:] {
-			if len(cand) == 0 {
-				break
-			}
-			cand = intersect(cand, ix.candidates(w))
-		}
+		cand = ix.words.Match(words)
 	}
 	top := make([]scored, 0, limit+1)
 	consider := func(a *Agency) {

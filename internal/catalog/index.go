@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lienthong/lienthong/internal/vn"
+	"github.com/lienthong/lienthong/internal/wordindex"
 )
 
 // Index is an immutable snapshot of the catalogue, shared by all readers. Procedures are kept in
@@ -18,8 +19,7 @@ type Index struct {
 	fields     []Field
 	generation int64
 
-	vocab    []string         // every distinct folded word, sorted
-	postings map[string][]int // word → positions in ordered, ascending
+	words *wordindex.Index // folded words of names and field names → positions in ordered
 }
 
 // newIndex builds an index; the procedures must already be normalized.
@@ -27,7 +27,8 @@ func newIndex(list []*Procedure, generation int64) *Index {
 	ordered := append([]*Procedure(nil), list...)
 	sort.Slice(ordered, func(i, j int) bool { return ordered[i].Code < ordered[j].Code })
 	ix := &Index{byCode: make(map[string]*Procedure, len(list)), ordered: ordered, byAgency: map[string][]int{},
-		postings: map[string][]int{}, generation: generation}
+		generation: generation}
+	var words wordindex.Builder
 	fields := map[string]string{}
 	for i, p := range ordered {
 		ix.byCode[p.Code] = p
@@ -46,17 +47,9 @@ func newIndex(list []*Procedure, generation int64) *Index {
 		for _, in := range p.Instances {
 			addAgency(in.Agency)
 		}
-		for _, w := range strings.Fields(p.folded) {
-			l := ix.postings[w]
-			if len(l) == 0 || l[len(l)-1] != i {
-				ix.postings[w] = append(l, i)
-			}
-		}
+		words.Add(i, strings.Fields(p.folded)...)
 	}
-	for w := range ix.postings {
-		ix.vocab = append(ix.vocab, w)
-	}
-	sort.Strings(ix.vocab)
+	ix.words = words.Build()
 	for c, n := range fields {
 		ix.fields = append(ix.fields, Field{Code: c, Name: n})
 	}
@@ -119,47 +112,6 @@ type Query struct {
 	Limit  int
 }
 
-// candidates returns, in code order, the positions of procedures having a word that begins with w.
-func (ix *Index) candidates(w string) []int {
-	lo := sort.SearchStrings(ix.vocab, w)
-	var lists [][]int
-	total := 0
-	for i := lo; i < len(ix.vocab) && strings.HasPrefix(ix.vocab[i], w); i++ {
-		p := ix.postings[ix.vocab[i]]
-		lists = append(lists, p)
-		total += len(p)
-	}
-	switch len(lists) {
-	case 0:
-		return nil
-	case 1:
-		return lists[0]
-	}
-	out := make([]int, 0, total)
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	sort.Ints(out)
-	return slices.Compact(out)
-}
-
-func intersect(a, b []int) []int {
-	out := make([]int, 0, min(len(a), len(b)))
-	for i, j := 0, 0; i < len(a) && j < len(b); {
-		switch {
-		case a[i] < b[j]:
-			i++
-		case a[i] > b[j]:
-			j++
-		default:
-			out = append(out, a[i])
-			i++
-			j++
-		}
-	}
-	return out
-}
-
 // Search returns up to q.Limit procedures in which every word of q.Text begins a word of the name
 // or the field name, regardless of diacritics, case and Đ/đ; text starting with a digit matches
 // the start of procedure codes (an instance code finds its procedure). Best matches first: a name
@@ -187,13 +139,7 @@ func (ix *Index) Search(q Query) ([]*Procedure, int) {
 		}
 		words = nil
 	case len(words) > 0:
-		cand = ix.candidates(words[0])
-		for _, w := range words[1:] {
-			if len(cand) == 0 {
-				break
-			}
-			cand = intersect(cand, ix.candidates(w))
-		}
+		cand = ix.words.Match(words)
 	default:
 		cand = nil
 	}
@@ -203,7 +149,7 @@ func (ix *Index) Search(q Query) ([]*Procedure, int) {
 		if all {
 			cand, all = ag, false
 		} else {
-			cand = intersect(cand, ag)
+			cand = wordindex.Intersect(cand, ag)
 		}
 	}
 	field := strings.ToUpper(strings.TrimSpace(q.Field))
