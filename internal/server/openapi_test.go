@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/lienthong/lienthong/internal/api"
-	"github.com/lienthong/lienthong/internal/web"
+	"github.com/lienthong/lienthong/internal/server"
 )
 
 // TestOpenAPIMatchesRoutes checks the served document against the route table: every API route is
@@ -83,7 +83,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // TestMessageCataloguesAreComplete checks that every message key a template uses exists in every
 // language, and that the catalogues have the same keys.
 func TestMessageCataloguesAreComplete(t *testing.T) {
-	r, err := web.NewRenderer()
+	r, err := server.NewRenderer()
 	if err != nil {
 		t.Fatal(err)
 	}

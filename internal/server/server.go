@@ -49,6 +49,20 @@ type Node struct {
 	Version  string
 }
 
+// NewRenderer returns the page renderer with every capability's templates and messages.
+func NewRenderer() (*web.Renderer, error) {
+	pages, err := web.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages} {
+		if err := register(pages); err != nil {
+			return nil, err
+		}
+	}
+	return pages, nil
+}
+
 // Open opens the database and builds the services and routes.
 func Open(ctx context.Context, cfg config.Config, version string) (*Node, error) {
 	if err := os.MkdirAll(cfg.Data, 0o750); err != nil {
@@ -101,16 +115,11 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	axisOpt.Jobs = n.Jobs
 	n.Axis = axis.New(d, n.Blobs, n.Registry, axisOpt)
 
-	pages, err := web.NewRenderer()
+	pages, err := NewRenderer()
 	if err != nil {
 		return nil, err
 	}
 	pages.Version = version
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages} {
-		if err := register(pages); err != nil {
-			return nil, err
-		}
-	}
 
 	rr := api.NewRouter(cfg.MaxBodyBytes)
 	rr.PageLogin = "/login"

@@ -118,6 +118,28 @@ func (r *Renderer) Add(fsys fs.FS, patterns ...string) error {
 	return nil
 }
 
+// AddMessages merges a package's own message catalogues, dir/vi.json and dir/en.json, into the
+// renderer's. A key that is already defined is an error, so two packages cannot quietly disagree.
+func (r *Renderer) AddMessages(fsys fs.FS, dir string) error {
+	for _, lang := range Languages {
+		b, err := fs.ReadFile(fsys, path.Join(dir, lang+".json"))
+		if err != nil {
+			return fmt.Errorf("web: catalogue %s: %w", lang, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("web: catalogue %s/%s.json: %w", dir, lang, err)
+		}
+		for k, v := range m {
+			if _, dup := r.msgs[lang][k]; dup {
+				return fmt.Errorf("web: message %q in %s/%s.json is already defined", k, dir, lang)
+			}
+			r.msgs[lang][k] = v
+		}
+	}
+	return nil
+}
+
 // Page is what the layout sees: the shell's data plus the page's own typed view in Data.
 type Page struct {
 	Title   string
