@@ -45,6 +45,14 @@ func (r *Registry) Exists(_ context.Context, code string) bool {
 	return ok
 }
 
+// Name returns an agency's name, or "" when code is not in the registry.
+func (r *Registry) Name(code string) string {
+	if a, ok := r.Index().Get(code); ok {
+		return a.Name
+	}
+	return ""
+}
+
 // Refresh reloads the snapshot from the database.
 func (r *Registry) Refresh(ctx context.Context) error {
 	var list []*Agency
