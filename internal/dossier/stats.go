@@ -91,7 +91,9 @@ func (s *Service) Stats(ctx context.Context, by *auth.Principal, agency string, 
 	if err != nil {
 		return nil, fmt.Errorf("dossier.Stats(%s): %w", agency, err)
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Received > rows[j].Received || rows[i].Received == rows[j].Received && rows[i].Agency < rows[j].Agency })
+	sort.Slice(rows, func(i, j int) bool {
+		return rows[i].Received > rows[j].Received || rows[i].Received == rows[j].Received && rows[i].Agency < rows[j].Agency
+	})
 	total := StatsRow{Agency: agency, AgencyName: s.agencies.Name(agency)}
 	for _, x := range rows {
 		total.Received += x.Received

@@ -140,6 +140,20 @@ func (r *Renderer) AddMessages(fsys fs.FS, dir string) error {
 	return nil
 }
 
+// CheckCSRF compares a form's anti-forgery token (field csrf, or header X-CSRF-Token) with the
+// session's.
+func CheckCSRF(r *http.Request) error {
+	p := auth.FromContext(r.Context())
+	tok := r.PostFormValue("csrf")
+	if tok == "" {
+		tok = r.Header.Get("X-CSRF-Token")
+	}
+	if p == nil || p.CSRF == "" || tok != p.CSRF {
+		return errs.Reasonf(errs.Forbidden, "bad_csrf", "the form has expired: reload the page and try again")
+	}
+	return nil
+}
+
 // Page is what the layout sees: the shell's data plus the page's own typed view in Data.
 type Page struct {
 	Title   string
