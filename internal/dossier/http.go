@@ -137,7 +137,7 @@ func (h *Handler) apiSubmit(w http.ResponseWriter, r *http.Request) error {
 
 func parseMultipart(r *http.Request) (*multipart.Form, error) {
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		if errs.As(err) != nil {
+		if errs.CodeOf(err) != errs.Internal {
 			return nil, err
 		}
 		var tooBig *http.MaxBytesError
@@ -296,7 +296,16 @@ func (h *Handler) apiAssign(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// mayAct refuses callers who may not even see the dossier before its body is read.
+func (h *Handler) mayAct(r *http.Request) error {
+	_, err := h.Dossiers.Get(r.Context(), auth.FromContext(r.Context()), r.PathValue("code"))
+	return err
+}
+
 func (h *Handler) apiSupplement(w http.ResponseWriter, r *http.Request) error {
+	if err := h.mayAct(r); err != nil {
+		return err
+	}
 	form, err := parseMultipart(r)
 	if err != nil {
 		return err
@@ -315,6 +324,9 @@ func (h *Handler) apiSupplement(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) apiResult(w http.ResponseWriter, r *http.Request) error {
+	if err := h.mayAct(r); err != nil {
+		return err
+	}
 	form, err := parseMultipart(r)
 	if err != nil {
 		return err
@@ -476,11 +488,11 @@ func (h *Handler) forms() (*Forms, error) {
 }
 
 func (h *Handler) apiForm(w http.ResponseWriter, r *http.Request) error {
-	fm, err := h.forms()
+	d, err := h.Dossiers.Get(r.Context(), auth.FromContext(r.Context()), r.PathValue("code"))
 	if err != nil {
 		return err
 	}
-	d, err := h.Dossiers.Get(r.Context(), auth.FromContext(r.Context()), r.PathValue("code"))
+	fm, err := h.forms()
 	if err != nil {
 		return err
 	}
@@ -495,6 +507,9 @@ func (h *Handler) apiForm(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) apiBook(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Dossiers.MayView(auth.FromContext(r.Context()), r.URL.Query().Get("agency")); err != nil {
+		return err
+	}
 	fm, err := h.forms()
 	if err != nil {
 		return err

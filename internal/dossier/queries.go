@@ -21,6 +21,21 @@ func canRead(by *auth.Principal, d *Dossier) bool {
 	return by != nil && by.Can(auth.Viewer, d.Agency)
 }
 
+// MayView returns an error unless by may see the dossiers and figures of agency's subtree: its
+// officers, leaders and viewers, and machine clients acting for it.
+func (s *Service) MayView(by *auth.Principal, agency string) error {
+	if by == nil {
+		return errs.New(errs.Unauthorized, "please log in")
+	}
+	if agency == "" {
+		return errs.Reasonf(errs.Invalid, "agency_required", "say which agency")
+	}
+	if !by.Can(auth.Viewer, agency) && !by.Can(auth.Officer, agency) && !by.Can(auth.Leader, agency) && !by.ActsFor(agency) {
+		return errs.Reasonf(errs.Forbidden, "missing_role", "%s may not see the dossiers of %s", by.Actor(), agency)
+	}
+	return nil
+}
+
 // Get returns a whole dossier to whoever may see it.
 func (s *Service) Get(ctx context.Context, by *auth.Principal, code string) (*Dossier, error) {
 	if _, err := vn.ParseDossierCode(code); err != nil {
@@ -123,8 +138,8 @@ func (s *Service) List(ctx context.Context, by *auth.Principal, f Filter) ([]*Do
 		if f.Agency == "" {
 			return nil, errs.Reasonf(errs.Invalid, "agency_required", "say which agency's dossiers to list")
 		}
-		if !by.Can(auth.Viewer, f.Agency) && !by.Can(auth.Officer, f.Agency) && !by.Can(auth.Leader, f.Agency) && !by.ActsFor(f.Agency) {
-			return nil, errs.Reasonf(errs.Forbidden, "missing_role", "%s may not list the dossiers of %s", by.Actor(), f.Agency)
+		if err := s.MayView(by, f.Agency); err != nil {
+			return nil, err
 		}
 		pat, err := subtreePattern(f.Agency)
 		if err != nil {

@@ -47,11 +47,8 @@ func (r StatsRow) AverageRating() float64 {
 // Stats counts the dossiers of an agency's subtree received in [from, to), per receiving agency,
 // with a total row first.
 func (s *Service) Stats(ctx context.Context, by *auth.Principal, agency string, from, to time.Time) ([]StatsRow, error) {
-	if by == nil {
-		return nil, errs.New(errs.Unauthorized, "please log in")
-	}
-	if !by.Can(auth.Viewer, agency) && !by.Can(auth.Officer, agency) && !by.Can(auth.Leader, agency) && !by.ActsFor(agency) {
-		return nil, errs.Reasonf(errs.Forbidden, "missing_role", "%s may not see the figures of %s", by.Actor(), agency)
+	if err := s.MayView(by, agency); err != nil {
+		return nil, err
 	}
 	pat, err := subtreePattern(agency)
 	if err != nil {
