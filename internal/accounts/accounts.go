@@ -1,6 +1,7 @@
-// Package accounts is the HTTP surface of officer accounts and machine clients: the login and
-// logout pages, the home page, the administrator's pages for accounts, clients and the audit log,
-// and their API.
+// Package accounts is the HTTP surface of officer accounts, applicant accounts (citizens and
+// businesses) and machine clients: the login, logout and registration pages, the home page, the
+// applicant's profile page, the administrator's pages for accounts, clients and the audit log, and
+// their API.
 package accounts
 
 import (
@@ -18,11 +19,17 @@ import (
 	"github.com/lienthong/lienthong/internal/web"
 )
 
-//go:embed templates
-var templates embed.FS
+//go:embed templates messages
+var files embed.FS
 
-// RegisterPages adds the account pages to the renderer.
-func RegisterPages(r *web.Renderer) error { return r.Add(templates, "templates/*.html") }
+// RegisterPages adds the account pages and their messages (messages/vi.json, en.json) to the
+// renderer.
+func RegisterPages(r *web.Renderer) error {
+	if err := r.Add(files, "templates/*.html"); err != nil {
+		return err
+	}
+	return r.AddMessages(files, "messages")
+}
 
 // Handler serves the account pages and API.
 type Handler struct {
@@ -44,9 +51,9 @@ type Stat struct {
 
 // Routes returns the API routes.
 func (h *Handler) Routes() []api.Route {
-	return []api.Route{
-		{Method: "GET", Path: "/api/v1/me", Summary: "Who the caller is: an officer or a machine client, with grants", Tag: "accounts",
-			Access: api.AnyPrincipal, Handler: h.apiMe, Response: auth.Principal{}},
+	return append([]api.Route{
+		{Method: "GET", Path: "/api/v1/me", Summary: "Who the caller is: an officer (with grants), an applicant (applicant_kind) or a machine client", Tag: "accounts",
+			Access: api.SignedIn, Handler: h.apiMe, Response: auth.Principal{}},
 		{Method: "GET", Path: "/api/v1/users", Summary: "List officer accounts (administrators)", Tag: "accounts",
 			Access: api.AdminsOnly, Handler: h.apiUsers, Response: []auth.User{}},
 		{Method: "POST", Path: "/api/v1/users", Summary: "Create an officer account (administrators of every granted agency)", Tag: "accounts",
@@ -59,21 +66,21 @@ func (h *Handler) Routes() []api.Route {
 			Access: api.AdminsOnly, Handler: h.apiAudit, Response: []audit.Entry{}, Query: map[string]string{"limit": "how many entries (default 100)"}},
 		{Method: "GET", Path: "/api/v1/audit/verify", Summary: "Verify the audit log's hash chain (global administrators)", Tag: "accounts",
 			Access: api.AdminsOnly, Handler: h.apiVerify, Response: audit.Report{}},
-	}
+	}, h.applicantRoutes()...)
 }
 
 // PageRoutes returns the pages.
 func (h *Handler) PageRoutes() []api.Route {
-	return []api.Route{
+	return append([]api.Route{
 		{Method: "GET", Path: "/{$}", Page: true, Access: api.Public, Handler: h.pageHome},
 		{Method: "GET", Path: "/login", Page: true, Access: api.Public, Handler: h.pageLogin},
 		{Method: "POST", Path: "/login", Page: true, Access: api.Public, Handler: h.pageLoginPost},
-		{Method: "POST", Path: "/logout", Page: true, Access: api.OfficersOnly, Handler: h.pageLogout},
+		{Method: "POST", Path: "/logout", Page: true, Access: api.People, Handler: h.pageLogout},
 		{Method: "GET", Path: "/lang", Page: true, Access: api.Public, Handler: h.pageLang},
 		{Method: "GET", Path: "/admin", Page: true, Access: api.AdminsOnly, Handler: h.pageAdmin},
 		{Method: "POST", Path: "/admin/users", Page: true, Access: api.AdminsOnly, Handler: h.pageCreateUser},
 		{Method: "POST", Path: "/admin/clients", Page: true, Access: api.AdminsOnly, Handler: h.pageCreateClient},
-	}
+	}, h.applicantPageRoutes()...)
 }
 
 func (h *Handler) apiMe(w http.ResponseWriter, r *http.Request) error {

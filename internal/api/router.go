@@ -19,9 +19,11 @@ type Access struct {
 	Public bool
 	// Role, when set, must be held somewhere (the handler checks the exact agency scope).
 	Role auth.Role
-	// Clients lets machine clients in; Users lets officers with sessions in.
-	Clients bool
-	Users   bool
+	// Clients lets machine clients in; Users lets officers with sessions in; Applicants lets
+	// citizens and businesses with sessions in (accounts without role grants).
+	Clients    bool
+	Users      bool
+	Applicants bool
 }
 
 // The common access rules.
@@ -32,6 +34,12 @@ var (
 	AdminsOnly    = Access{Users: true, Role: auth.Admin}
 	OfficersOnly  = Access{Users: true}
 	ViewerOrAbove = Access{Users: true, Role: auth.Viewer}
+	// People is any person with a session, officer or applicant.
+	People = Access{Users: true, Applicants: true}
+	// ApplicantsOnly is for citizens and businesses (their profile, their data store).
+	ApplicantsOnly = Access{Applicants: true}
+	// SignedIn is anyone with credentials: officers, applicants and machine clients.
+	SignedIn = Access{Clients: true, Users: true, Applicants: true}
 )
 
 // Route is one entry of the route table: the handler, who may call it, and what the OpenAPI
@@ -118,7 +126,16 @@ func Check(a Access, r *http.Request) error {
 			return errs.Reasonf(errs.Forbidden, "users_only", "machine clients cannot use this call")
 		}
 	case auth.KindUser:
+		if p.IsApplicant() {
+			if !a.Applicants {
+				return errs.Reasonf(errs.Forbidden, "officers_only", "this call is for officers and connected systems, not for applicants")
+			}
+			return nil
+		}
 		if !a.Users {
+			if a.Applicants {
+				return errs.Reasonf(errs.Forbidden, "applicants_only", "this call is for citizens and businesses with an applicant account")
+			}
 			return errs.Reasonf(errs.Forbidden, "clients_only", "this call is for connected systems (machine clients)")
 		}
 		if a.Role != "" && !p.Can(a.Role, "") {

@@ -1,6 +1,7 @@
-// Package auth holds officer accounts, machine clients, sessions, bearer tokens and the roles that
-// decide who may do what. Roles are scoped to an agency subtree: a clerk granted at
-// 000.00.00.H36 acts for every agency whose identifier code lies under it.
+// Package auth holds officer accounts, applicant accounts (citizens and businesses using the public
+// service portal), machine clients, sessions, bearer tokens and the roles that decide who may do
+// what. Roles are scoped to an agency subtree: a clerk granted at 000.00.00.H36 acts for every
+// agency whose identifier code lies under it. Applicants never hold roles.
 package auth
 
 import (
@@ -72,13 +73,17 @@ const (
 	KindClient Kind = "client"
 )
 
-// Principal is whoever makes a request: an officer with a session or a machine client with a token.
+// Principal is whoever makes a request: an officer or an applicant with a session, or a machine
+// client with a token.
 type Principal struct {
 	Kind   Kind    `json:"kind"`
 	ID     string  `json:"id"` // login or client id
 	Name   string  `json:"name"`
 	UserID int64   `json:"-"`
 	Grants []Grant `json:"grants,omitempty"`
+	// ApplicantKind is set when the user is an applicant (a citizen or a business with a portal
+	// account) rather than an officer; applicants never hold grants. See IsApplicant.
+	ApplicantKind ApplicantKind `json:"applicant_kind,omitempty"`
 	// Agency and Subtree describe a machine client: it acts for Agency, and for its whole subtree
 	// when Subtree is set (a provincial system serving every agency of its province).
 	Agency  string `json:"agency,omitempty"`

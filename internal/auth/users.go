@@ -22,6 +22,8 @@ type Options struct {
 	LockoutDuration  time.Duration
 	// AgencyExists checks grant and client agencies against the registry.
 	AgencyExists func(ctx context.Context, code string) bool
+	// Notifier delivers applicants' verification codes; nil logs them (see LogNotifier).
+	Notifier Notifier
 }
 
 // Service manages accounts, sessions, clients and tokens.
@@ -165,6 +167,10 @@ func (s *Service) SetPassword(ctx context.Context, by *Principal, login, passwor
 			return err
 		}
 		if by.ID != u.Login {
+			// An applicant has no grants to be scoped by: only a global administrator may reset it.
+			if len(u.Grants) == 0 && !by.Can(Admin, Everywhere) {
+				return errs.Reasonf(errs.Forbidden, "missing_role", "%s cannot change the password of %s", by.Actor(), login)
+			}
 			for _, g := range u.Grants {
 				if !by.Can(Admin, g.Agency) {
 					return errs.Reasonf(errs.Forbidden, "missing_role", "%s cannot change the password of %s", by.Actor(), login)
@@ -181,11 +187,13 @@ func (s *Service) SetPassword(ctx context.Context, by *Principal, login, passwor
 	})
 }
 
-// Users lists the accounts.
+// Users lists the officer accounts. Applicants (citizens and businesses) are not listed: there
+// may be millions of them, and they have no grants for an administrator to manage.
 func (s *Service) Users(ctx context.Context) ([]User, error) {
 	var out []User
 	err := s.db.Read(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, "SELECT id, login, full_name, email, disabled, locked_until, created_at FROM users ORDER BY login")
+		rows, err := tx.Query(ctx, `SELECT id, login, full_name, email, disabled, locked_until, created_at FROM users
+			WHERE NOT EXISTS (SELECT 1 FROM applicants a WHERE a.user_id = users.id) ORDER BY login`)
 		if err != nil {
 			return err
 		}
@@ -343,16 +351,17 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	})
 }
 
-// SessionPrincipal returns the officer behind a session token, or Unauthorized.
+// SessionPrincipal returns the officer or applicant behind a session token, or Unauthorized.
 func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principal, error) {
 	var p *Principal
 	err := s.db.Read(ctx, func(tx *db.Tx) error {
 		var expires time.Time
 		var disabled bool
 		p = &Principal{Kind: KindUser}
-		err := tx.QueryRow(ctx, `SELECT u.id, u.login, u.full_name, u.disabled, s.csrf, s.expires_at
-			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, hashToken(token)).
-			Scan(&p.UserID, &p.ID, &p.Name, &disabled, &p.CSRF, &expires)
+		err := tx.QueryRow(ctx, `SELECT u.id, u.login, u.full_name, u.disabled, s.csrf, s.expires_at, COALESCE(a.kind, '')
+			FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN applicants a ON a.user_id = u.id
+			WHERE s.token_hash = ?`, hashToken(token)).
+			Scan(&p.UserID, &p.ID, &p.Name, &disabled, &p.CSRF, &expires, &p.ApplicantKind)
 		if db.IsNoRows(err) {
 			return errs.Reasonf(errs.Unauthorized, "no_session", "your session has ended: please log in again")
 		}
@@ -361,6 +370,10 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*Principa
 		}
 		if disabled || s.db.Now().After(expires) {
 			return errs.Reasonf(errs.Unauthorized, "no_session", "your session has ended: please log in again")
+		}
+		if p.ApplicantKind != "" {
+			// Applicants never act for an agency, whatever rows user_roles may hold.
+			return nil
 		}
 		p.Grants, err = loadGrants(ctx, tx, p.UserID)
 		return err

@@ -42,7 +42,7 @@ var listParams = map[string]string{
 
 // Routes returns the dossier API.
 func (h *Handler) Routes() []api.Route {
-	signedIn := api.AnyPrincipal
+	signedIn := api.SignedIn
 	return []api.Route{
 		{Method: "POST", Path: "/api/v1/dossiers", Summary: "Submit a dossier: JSON, or multipart/form-data with a 'dossier' JSON part and files named component-N (N = the procedure's component index) or other. Idempotency-Key is honoured.",
 			Tag: "dossiers", Access: signedIn, Handler: h.apiSubmit, Request: Submission{}, RequestType: "multipart/form-data", Response: Dossier{}, MaxBody: maxUpload},
@@ -73,9 +73,9 @@ func (h *Handler) Routes() []api.Route {
 		{Method: "GET", Path: "/api/v1/dossier-stats", Summary: "On-time and late figures of an agency subtree for a period", Tag: "dossiers",
 			Access: signedIn, Handler: h.apiStats, Response: []StatsRow{}, Query: statsParams},
 		{Method: "GET", Path: "/api/v1/documents", Summary: "The caller's electronic data store (results kept for reuse)", Tag: "dossiers",
-			Access: api.OfficersOnly, Handler: h.apiDocuments, Response: []Document{}},
+			Access: api.ApplicantsOnly, Handler: h.apiDocuments, Response: []Document{}},
 		{Method: "GET", Path: "/api/v1/documents/{id}", Summary: "Download a document of the caller's data store", Tag: "dossiers",
-			Access: api.OfficersOnly, Handler: h.apiDocument, ResponseType: "application/octet-stream"},
+			Access: api.ApplicantsOnly, Handler: h.apiDocument, ResponseType: "application/octet-stream"},
 	}
 }
 

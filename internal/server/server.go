@@ -25,9 +25,11 @@ import (
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/axis"
 	"github.com/lienthong/lienthong/internal/blob"
+	"github.com/lienthong/lienthong/internal/calendar"
 	"github.com/lienthong/lienthong/internal/catalog"
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/db"
+	"github.com/lienthong/lienthong/internal/dossier"
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/jobs"
 	"github.com/lienthong/lienthong/internal/signature"
@@ -43,6 +45,8 @@ type Node struct {
 	Catalog  *catalog.Catalog
 	Blobs    blob.Store
 	Axis     *axis.Service
+	Calendar *calendar.Calendar
+	Dossiers *dossier.Service
 	Jobs     *jobs.SQL
 	Router   *api.Router
 	Handler  http.Handler
@@ -114,6 +118,10 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	n.Jobs = jobs.NewSQL(d)
 	axisOpt.Jobs = n.Jobs
 	n.Axis = axis.New(d, n.Blobs, n.Registry, axisOpt)
+	if n.Calendar, err = calendar.New(); err != nil {
+		return nil, err
+	}
+	n.Dossiers = dossier.New(d, n.Blobs, n.Catalog, n.Registry, n.Calendar, dossier.Options{})
 
 	pages, err := NewRenderer()
 	if err != nil {
@@ -145,6 +153,8 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	rr.Handle((&axis.Handler{Axis: n.Axis, Registry: n.Registry}).StatsRoutes()...)
 	rr.Handle((&axis.Pages{Axis: n.Axis, Registry: n.Registry, Auth: n.Auth, Renderer: pages}).PageRoutes()...)
 	rr.Handle(acc.PageRoutes()...)
+	dossiers := &dossier.Handler{Dossiers: n.Dossiers, Pages: pages}
+	rr.Handle(dossiers.Routes()...)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -244,6 +254,9 @@ func (n *Node) homeStats() []accounts.Stat {
 func (n *Node) Close() error {
 	if n.Axis != nil {
 		n.Axis.Close()
+	}
+	if n.Dossiers != nil {
+		n.Dossiers.Close()
 	}
 	return n.DB.Close()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/demo"
+	"github.com/lienthong/lienthong/internal/dossier"
 	"github.com/lienthong/lienthong/internal/server"
 )
 
@@ -69,6 +70,20 @@ func clientCaller(t testing.TB, n *server.Node, agency string) caller {
 	return caller{"client@" + agency, http.Header{"Authorization": {"Bearer " + tok.AccessToken}}}
 }
 
+func applicantCaller(t testing.TB, n *server.Node) caller {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := n.Auth.RegisterApplicant(ctx, auth.NewApplicant{Kind: auth.Citizen, IdentificationNumber: "068085099999",
+		FullName: "Đinh Thị Lan", Email: "lan@example.vn", Password: "access-table-pw"}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := n.Auth.Login(ctx, "068085099999", "access-table-pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return caller{"applicant", http.Header{"Cookie": {auth.SessionCookie + "=" + tok}}}
+}
+
 // TestAccessTable walks (role, agency, route) and checks who is allowed and who is refused. Every
 // route of the API that is not public must appear in the table, so a new route cannot skip it.
 func TestAccessTable(t *testing.T) {
@@ -81,12 +96,13 @@ func TestAccessTable(t *testing.T) {
 		session(t, n, "clerk.h36", auth.Grant{Role: auth.Clerk, Agency: "000.00.01.H36"}),
 		session(t, n, "viewer.g22", auth.Grant{Role: auth.Viewer, Agency: "000.00.00.G22"}),
 		clientCaller(t, n, "000.00.00.H36"),
+		applicantCaller(t, n),
 	}
 	// want lists one status per caller, in the order above.
 	type row struct {
 		method, path, body string
 		contentType        string
-		want               [7]int
+		want               [8]int
 	}
 	const (
 		ok   = 200
@@ -104,48 +120,88 @@ func TestAccessTable(t *testing.T) {
 		seqU++
 		return fmt.Sprintf(`{"login":"new.user%d","full_name":"Người Mới","password":"0123456789ab","grants":[{"role":"clerk","agency":"000.00.02.H36"}]}`, seqU)
 	}
+	seqA := 0
+	applicantBody := func() string {
+		seqA++
+		return fmt.Sprintf(`{"kind":"citizen","identification_number":"0680850%05d","full_name":"Nguyễn Văn An","email":"an%d@example.vn","password":"0123456789ab"}`, seqA, seqA)
+	}
+	// One accepted counter dossier at Lâm Đồng's Department of Industry and Trade.
+	counter, err := n.Dossiers.Submit(context.Background(), &auth.Principal{Kind: auth.KindUser, ID: "motcua",
+		Grants: []auth.Grant{{Role: auth.Officer, Agency: "000.00.00.H36"}}},
+		dossier.Submission{Instance: "1.001612.000.00.04.H36", Applicant: dossier.Applicant{Name: "Nguyễn Văn An"}, AcceptNow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dos := "/api/v1/dossiers/" + counter.Code
 	rows := []row{
-		{method: "GET", path: "/api/v1/agencies?q=lam+dong", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		{method: "GET", path: "/api/v1/agencies/000.00.00.H36", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		{method: "GET", path: "/api/v1/agencies/export.csv", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		{method: "POST", path: "/api/v1/agencies", body: "agency", want: [7]int{no, made, made, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/agencies?q=lam+dong", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/agencies/000.00.00.H36", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/agencies/export.csv", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "POST", path: "/api/v1/agencies", body: "agency", want: [8]int{no, made, made, deny, deny, deny, deny, deny}},
 		{method: "PUT", path: "/api/v1/agencies/000.00.02.H36", body: `{"code":"000.00.02.H36","name":"Sở Nội vụ tỉnh Lâm Đồng","abbreviation":"SNV","kind":"department","level":"province","on_axis":true}`,
-			want: [7]int{no, ok, ok, deny, deny, deny, deny}},
+			want: [8]int{no, ok, ok, deny, deny, deny, deny, deny}},
 		{method: "POST", path: "/api/v1/agencies/import", contentType: "text/csv",
 			body: "code,name,kind,level\n000.00.77.H16,Ban thử nghiệm Đắk Lắk,unit,province\n",
-			want: [7]int{no, ok, deny, ok, deny, deny, deny}},
+			want: [8]int{no, ok, deny, ok, deny, deny, deny, deny}},
 		// The procedure catalogue is public; only administrators of the national catalogue import.
-		{method: "GET", path: "/api/v1/procedures?q=chung+thuc", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		{method: "GET", path: "/api/v1/procedures/2.000815", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		{method: "GET", path: "/api/v1/procedures/export.csv", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
-		{method: "GET", path: "/api/v1/procedures/export.json", want: [7]int{ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/procedures?q=chung+thuc", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/procedures/2.000815", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/procedures/export.csv", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/procedures/export.json", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "POST", path: "/api/v1/procedures/import", contentType: "text/csv",
 			body: "code,name,field_code,field_name,levels,processing_days,online_level\n1.999001,Thủ tục thử nghiệm,G15-CT,Chứng thực,province,3,khong\n",
-			want: [7]int{no, ok, deny, deny, deny, deny, deny}},
-		{method: "GET", path: "/api/v1/me", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
-		{method: "GET", path: "/api/v1/users", want: [7]int{no, ok, ok, ok, deny, deny, deny}},
-		{method: "POST", path: "/api/v1/users", body: "user", want: [7]int{no, made, made, deny, deny, deny, deny}},
-		{method: "GET", path: "/api/v1/clients", want: [7]int{no, ok, ok, ok, deny, deny, deny}},
-		{method: "POST", path: "/api/v1/clients", body: `{"name":"QLVB","agency":"000.00.00.H36"}`, want: [7]int{no, made, made, deny, deny, deny, deny}},
-		{method: "GET", path: "/api/v1/audit", want: [7]int{no, ok, deny, deny, deny, deny, deny}},
-		{method: "GET", path: "/api/v1/audit/verify", want: [7]int{no, ok, deny, deny, deny, deny, deny}},
+			want: [8]int{no, ok, deny, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/me", want: [8]int{no, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/users", want: [8]int{no, ok, ok, ok, deny, deny, deny, deny}},
+		{method: "POST", path: "/api/v1/users", body: "user", want: [8]int{no, made, made, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/clients", want: [8]int{no, ok, ok, ok, deny, deny, deny, deny}},
+		{method: "POST", path: "/api/v1/clients", body: `{"name":"QLVB","agency":"000.00.00.H36"}`, want: [8]int{no, made, made, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/audit", want: [8]int{no, ok, deny, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/audit/verify", want: [8]int{no, ok, deny, deny, deny, deny, deny, deny}},
+		// Applicant accounts: anyone may register; the profile is the signed-in applicant's own, so
+		// officers and machine clients are refused.
+		{method: "POST", path: "/api/v1/applicants", body: "applicant", want: [8]int{made, made, made, made, made, made, made, made}},
+		{method: "GET", path: "/api/v1/applicants/me", want: [8]int{no, deny, deny, deny, deny, deny, deny, ok}},
+		{method: "PATCH", path: "/api/v1/applicants/me", body: `{"phone":"0912345678"}`, want: [8]int{no, deny, deny, deny, deny, deny, deny, ok}},
+		{method: "POST", path: "/api/v1/applicants/me/verification-codes", body: `{"channel":"email"}`, want: [8]int{no, deny, deny, deny, deny, deny, deny, ok}},
+		{method: "POST", path: "/api/v1/applicants/me/verify", body: `{"channel":"email","code":"123456"}`, want: [8]int{no, deny, deny, deny, deny, deny, deny, 400}},
 		// The axis: sending is for connected systems (a bad body shows that access was granted);
 		// reading an agency's traffic needs a role over it or a client acting for it.
-		{method: "POST", path: "/api/v1/axis/edocs", contentType: "application/xml", body: "not xml", want: [7]int{no, deny, deny, deny, deny, deny, 400}},
-		{method: "POST", path: "/api/v1/axis/status", contentType: "application/xml", body: "not xml", want: [7]int{no, deny, deny, deny, deny, deny, 400}},
-		{method: "GET", path: "/api/v1/axis/edocs/received?agency=000.00.00.H36", want: [7]int{no, ok, ok, deny, deny, deny, ok}},
-		{method: "GET", path: "/api/v1/axis/edocs/sent?agency=000.00.00.H36", want: [7]int{no, ok, ok, deny, deny, deny, ok}},
-		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage", want: [7]int{no, 404, 404, 404, 404, 404, 404}},
-		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage/info", want: [7]int{no, 404, 404, 404, 404, 404, 404}},
-		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage/attachments/0", want: [7]int{no, 404, 404, 404, 404, 404, 404}},
-		{method: "POST", path: "/api/v1/axis/edocs/nosuchpackage/ack", body: `{"status":"done"}`, want: [7]int{no, deny, deny, deny, deny, deny, 404}},
-		{method: "PUT", path: "/api/v1/axis/webhooks/000.00.00.H36", body: `{"url":"https://qlvb.lamdong.gov.vn/hook"}`, want: [7]int{no, deny, deny, deny, deny, deny, ok}},
-		{method: "DELETE", path: "/api/v1/axis/webhooks/000.00.00.H16", want: [7]int{no, deny, deny, deny, deny, deny, deny}},
-		{method: "GET", path: "/api/v1/axis/agencies?registered=true", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
-		{method: "POST", path: "/api/v1/axis/agencies/000.00.00.H36/registration", body: `{"registered":true}`, want: [7]int{no, ok, ok, deny, deny, deny, ok}},
+		{method: "POST", path: "/api/v1/axis/edocs", contentType: "application/xml", body: "not xml", want: [8]int{no, deny, deny, deny, deny, deny, 400, deny}},
+		{method: "POST", path: "/api/v1/axis/status", contentType: "application/xml", body: "not xml", want: [8]int{no, deny, deny, deny, deny, deny, 400, deny}},
+		{method: "GET", path: "/api/v1/axis/edocs/received?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/axis/edocs/sent?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage", want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage/info", want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "GET", path: "/api/v1/axis/edocs/nosuchpackage/attachments/0", want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "POST", path: "/api/v1/axis/edocs/nosuchpackage/ack", body: `{"status":"done"}`, want: [8]int{no, deny, deny, deny, deny, deny, 404, deny}},
+		{method: "PUT", path: "/api/v1/axis/webhooks/000.00.00.H36", body: `{"url":"https://qlvb.lamdong.gov.vn/hook"}`, want: [8]int{no, deny, deny, deny, deny, deny, ok, deny}},
+		{method: "DELETE", path: "/api/v1/axis/webhooks/000.00.00.H16", want: [8]int{no, deny, deny, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/axis/agencies?registered=true", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "POST", path: "/api/v1/axis/agencies/000.00.00.H36/registration", body: `{"registered":true}`, want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
 		// Statistics are aggregate counts: any officer or connected system may read them.
-		{method: "GET", path: "/api/v1/axis/stats?from=2026-01&to=2026-03&province=H36", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
-		{method: "GET", path: "/api/v1/axis/stats.csv?from=2026-01&to=2026-03", want: [7]int{no, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/axis/stats?from=2026-01&to=2026-03&province=H36", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "GET", path: "/api/v1/axis/stats.csv?from=2026-01&to=2026-03", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		// Dossiers: the agency's officers (administrators included) and its connected systems act;
+		// others are refused before anything is read; the status lookup is public. An applicant may
+		// submit (a counter body is refused as invalid) and reads only their own dossiers and data store.
+		{method: "POST", path: "/api/v1/dossiers", body: `{"instance":"1.001612.000.00.04.H36","applicant":{"name":"Lê Thị Hoa"},"accept_now":true}`,
+			want: [8]int{no, made, made, deny, deny, deny, deny, 400}},
+		{method: "GET", path: "/api/v1/dossiers?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: dos, want: [8]int{no, ok, ok, deny, deny, deny, deny, deny}},
+		{method: "GET", path: dos + "/status", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "POST", path: dos + "/transitions", body: `{"to":10}`, want: [8]int{no, 409, 409, deny, deny, deny, deny, deny}},
+		{method: "POST", path: dos + "/assignment", body: `{"department":"000.00.01.H36","assignee":"chuyenvien.a"}`, want: [8]int{no, ok, ok, deny, deny, deny, deny, deny}},
+		{method: "POST", path: dos + "/supplement", contentType: "multipart/form-data", body: "x", want: [8]int{no, 400, 400, deny, deny, deny, deny, deny}},
+		{method: "POST", path: dos + "/result", contentType: "multipart/form-data", body: "x", want: [8]int{no, 400, 400, deny, deny, deny, deny, deny}},
+		{method: "POST", path: dos + "/reschedule", body: `{"days":1,"reason":"Chờ ý kiến liên ngành"}`, want: [8]int{no, ok, ok, deny, deny, deny, deny, deny}},
+		{method: "POST", path: dos + "/rating", body: `{"score":5}`, want: [8]int{no, deny, deny, deny, deny, deny, deny, deny}},
+		{method: "GET", path: dos + "/files/0", want: [8]int{no, 404, 404, deny, deny, deny, deny, deny}},
+		{method: "GET", path: dos + "/forms/receipt", want: [8]int{no, ok, ok, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/dossier-book?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/dossier-stats?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/documents", want: [8]int{no, deny, deny, deny, deny, deny, deny, ok}},
+		{method: "GET", path: "/api/v1/documents/1", want: [8]int{no, deny, deny, deny, deny, deny, deny, 404}},
 	}
 	covered := map[string]bool{}
 	for _, rw := range rows {
@@ -165,6 +221,8 @@ func TestAccessTable(t *testing.T) {
 				body = agencyBody()
 			case "user":
 				body = userBody()
+			case "applicant":
+				body = applicantBody()
 			}
 			req := httptest.NewRequest(rw.method, rw.path, strings.NewReader(body))
 			for k, v := range c.header {
