@@ -12,6 +12,7 @@ import (
 
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/demo"
+	"github.com/lienthong/lienthong/internal/feedback"
 	"github.com/lienthong/lienthong/internal/server"
 )
 
@@ -82,6 +83,9 @@ func (c *cli) serve(args []string, withDemo bool) error {
 			return err
 		}
 		if err := demo.LoadProcedures(c.ctx, node.Catalog); err != nil {
+			return err
+		}
+		if err := feedback.LoadDemo(c.ctx, node.Feedback); err != nil {
 			return err
 		}
 		c.printDemo(cfg)

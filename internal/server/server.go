@@ -31,6 +31,7 @@ import (
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/dossier"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/feedback"
 	"github.com/lienthong/lienthong/internal/jobs"
 	"github.com/lienthong/lienthong/internal/signature"
 	"github.com/lienthong/lienthong/internal/web"
@@ -47,6 +48,7 @@ type Node struct {
 	Axis     *axis.Service
 	Calendar *calendar.Calendar
 	Dossiers *dossier.Service
+	Feedback *feedback.Service
 	Jobs     *jobs.SQL
 	Router   *api.Router
 	Handler  http.Handler
@@ -59,7 +61,7 @@ func NewRenderer() (*web.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -122,6 +124,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 		return nil, err
 	}
 	n.Dossiers = dossier.New(d, n.Blobs, n.Catalog, n.Registry, n.Calendar, dossier.Options{})
+	n.Feedback = feedback.New(d, n.Calendar, n.Registry, feedback.Options{})
 
 	pages, err := NewRenderer()
 	if err != nil {
@@ -155,6 +158,9 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	rr.Handle(acc.PageRoutes()...)
 	dossiers := &dossier.Handler{Dossiers: n.Dossiers, Pages: pages}
 	rr.Handle(dossiers.Routes()...)
+	pakn := &feedback.Handler{Feedback: n.Feedback, Pages: pages}
+	rr.Handle(pakn.Routes()...)
+	rr.Handle(pakn.PageRoutes()...)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

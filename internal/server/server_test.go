@@ -14,6 +14,7 @@ import (
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/demo"
 	"github.com/lienthong/lienthong/internal/dossier"
+	"github.com/lienthong/lienthong/internal/feedback"
 	"github.com/lienthong/lienthong/internal/server"
 )
 
@@ -133,6 +134,21 @@ func TestAccessTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	dos := "/api/v1/dossiers/" + counter.Code
+	// Two feedback items at Lâm Đồng's People's Committee: one open, one answered.
+	fbSub := feedback.Submission{Kind: feedback.Question, Agency: "000.00.00.H36", Subject: "Hỏi về lệ phí", Content: "Lệ phí là bao nhiêu?",
+		Sender: feedback.Sender{Name: "Nguyễn Văn An", Email: "an@example.vn"}}
+	fbOpen, err := n.Feedback.Submit(context.Background(), nil, fbSub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fbDone, err := n.Feedback.Submit(context.Background(), nil, fbSub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Feedback.Answer(context.Background(), auth.System, fbDone.Code, feedback.Reply{Text: "Miễn lệ phí."}); err != nil {
+		t.Fatal(err)
+	}
+	fbo, fbd := "/api/v1/feedback/"+fbOpen.Code, "/api/v1/feedback/"+fbDone.Code
 	rows := []row{
 		{method: "GET", path: "/api/v1/agencies?q=lam+dong", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "GET", path: "/api/v1/agencies/000.00.00.H36", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
@@ -202,6 +218,18 @@ func TestAccessTable(t *testing.T) {
 		{method: "GET", path: "/api/v1/dossier-stats?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
 		{method: "GET", path: "/api/v1/documents", want: [8]int{no, deny, deny, deny, deny, deny, deny, ok}},
 		{method: "GET", path: "/api/v1/documents/1", want: [8]int{no, deny, deny, deny, deny, deny, deny, 404}},
+		// Feedback: anyone submits and looks up by code; the agency's officers act; counts are for roles and clients.
+		{method: "POST", path: "/api/v1/feedback", body: `{"kind":"question","agency":"000.00.00.H36","subject":"Hỏi","content":"Hỏi gì?","sender":{"name":"An","email":"an@example.vn"}}`, want: [8]int{made, made, made, made, made, made, made, made}},
+		{method: "GET", path: "/api/v1/feedback?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/feedback/published?q=le+phi", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/feedback/stats", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "GET", path: fbo, want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: fbo + "/detail", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "POST", path: fbo + "/assignment", body: `{"assignee":"Trần Văn Bình"}`, want: [8]int{no, ok, ok, deny, deny, deny, deny, deny}},
+		{method: "POST", path: fbd + "/transfer", body: `{"agency":"000.00.02.H36","reason":"Thuộc thẩm quyền Sở Nội vụ"}`, want: [8]int{no, 409, 409, deny, deny, deny, deny, deny}},
+		{method: "POST", path: fbd + "/answer", body: `{"text":"Lần hai."}`, want: [8]int{no, 409, 409, deny, deny, deny, deny, deny}},
+		{method: "POST", path: fbo + "/publish", body: `{}`, want: [8]int{no, 409, 409, deny, deny, deny, deny, deny}},
+		{method: "POST", path: fbd + "/reject", body: `{"reason":"Trùng"}`, want: [8]int{no, 409, 409, deny, deny, deny, deny, deny}},
 	}
 	covered := map[string]bool{}
 	for _, rw := range rows {
