@@ -414,6 +414,12 @@ func TestListsAndStats(t *testing.T) {
 		if _, err := f.svc.Transition(ctx, officer, codes[0], dossier.Change{To: vn.DossierProcessed}); err != nil {
 			t.Fatal(err)
 		}
+		// Thursday 18:00 in Vietnam (11:00 UTC): an hour past the appointment, the open dossiers
+		// are overdue (times are compared in one zone, not as local text).
+		*f.clock = time.Date(2026, 11, 26, 18, 0, 0, 0, ict)
+		if over, err := f.svc.List(ctx, officer, dossier.Filter{Agency: "000.00.00.H36", Timeliness: dossier.Overdue}); err != nil || len(over) != 2 {
+			t.Fatalf("overdue at Thursday 18:00: %d, %v", len(over), err)
+		}
 		// Friday: the two open dossiers (due Thursday) are overdue.
 		*f.clock = time.Date(2026, 11, 27, 9, 0, 0, 0, ict)
 		if _, err := f.svc.Transition(ctx, officer, codes[1], dossier.Change{To: vn.DossierProcessed}); err != nil {

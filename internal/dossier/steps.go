@@ -154,7 +154,8 @@ func encodeDetail(m map[string]any) string {
 // setDeadline computes the appointment from a receipt at t and notes when a year's holidays were
 // not in the published data (the computed defaults were used instead).
 func (s *Service) setDeadline(d *Dossier, t time.Time, detail map[string]any) {
-	due := s.cal.Deadline(t, d.ProcessingDays)
+	// Stored in UTC: SQLite compares times as text, so every stored time must share one zone.
+	due := s.cal.Deadline(t, d.ProcessingDays).UTC()
 	d.DueAt = &due
 	d.DeadlineNote = ""
 	var unknown []string
@@ -339,7 +340,7 @@ func (s *Service) Reschedule(ctx context.Context, by *auth.Principal, code strin
 			return errs.Reasonf(errs.Conflict, "transition_not_allowed", "dossier %s has no running appointment to move (status %d, %s)", code, int(d.Status), d.Status.English())
 		}
 		old := *d.DueAt
-		due := s.cal.AddWorkingDays(old, days)
+		due := s.cal.AddWorkingDays(old, days).UTC()
 		d.DueAt = &due
 		if err := save(ctx, tx, d); err != nil {
 			return err

@@ -52,7 +52,7 @@ func nullTime(t *time.Time) any {
 	if t == nil {
 		return nil
 	}
-	return *t
+	return t.UTC()
 }
 
 // get reads a dossier row (without files and events) inside tx; forUpdate locks it on PostgreSQL.
