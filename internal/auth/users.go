@@ -218,6 +218,17 @@ func (s *Service) Users(ctx context.Context) ([]User, error) {
 	return out, err
 }
 
+// User returns one account with its grants, or NotFound.
+func (s *Service) User(ctx context.Context, login string) (User, error) {
+	var u User
+	err := s.db.Read(ctx, func(tx *db.Tx) error {
+		var err error
+		u, err = loadUser(ctx, tx, login)
+		return err
+	})
+	return u, err
+}
+
 func loadUser(ctx context.Context, tx *db.Tx, login string) (User, error) {
 	var u User
 	err := tx.QueryRow(ctx, "SELECT id, login, full_name, email, disabled, locked_until, created_at FROM users WHERE login = ?", login).

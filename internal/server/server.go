@@ -33,6 +33,7 @@ import (
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/feedback"
 	"github.com/lienthong/lienthong/internal/jobs"
+	"github.com/lienthong/lienthong/internal/office"
 	"github.com/lienthong/lienthong/internal/signature"
 	"github.com/lienthong/lienthong/internal/web"
 )
@@ -49,6 +50,7 @@ type Node struct {
 	Calendar *calendar.Calendar
 	Dossiers *dossier.Service
 	Feedback *feedback.Service
+	Office   *office.Service
 	Jobs     *jobs.SQL
 	Router   *api.Router
 	Handler  http.Handler
@@ -125,6 +127,15 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	}
 	n.Dossiers = dossier.New(d, n.Blobs, n.Catalog, n.Registry, n.Calendar, dossier.Options{})
 	n.Feedback = feedback.New(d, n.Calendar, n.Registry, feedback.Options{})
+	n.Office = office.New(d, n.Blobs, n.Registry, n.Calendar, n.Axis, office.Options{
+		LookupPerson: func(ctx context.Context, login string) (office.Person, error) {
+			u, err := n.Auth.User(ctx, login)
+			if err == nil && u.Disabled {
+				err = errs.Reasonf(errs.NotFound, "unknown_user", "no officer %q", login)
+			}
+			return office.Person{Login: u.Login, Name: u.FullName, Grants: u.Grants}, err
+		},
+	})
 
 	pages, err := NewRenderer()
 	if err != nil {
@@ -158,6 +169,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	rr.Handle(acc.PageRoutes()...)
 	dossiers := &dossier.Handler{Dossiers: n.Dossiers, Pages: pages}
 	rr.Handle(dossiers.Routes()...)
+	rr.Handle((&office.Handler{Office: n.Office}).Routes()...)
 	pakn := &feedback.Handler{Feedback: n.Feedback, Pages: pages}
 	rr.Handle(pakn.Routes()...)
 	rr.Handle(pakn.PageRoutes()...)
@@ -258,6 +270,9 @@ func (n *Node) homeStats() []accounts.Stat {
 
 // Close stops the services and releases the database.
 func (n *Node) Close() error {
+	if n.Office != nil {
+		n.Office.Close() // before the axis: the office sends through it
+	}
 	if n.Axis != nil {
 		n.Axis.Close()
 	}
@@ -318,17 +333,25 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 	forward.Start(ctx)
 	hooks := jobs.NewRunner(n.Jobs, axis.WebhookQueue, n.Axis.CallWebhook, jobs.RunnerOptions{Concurrency: 8, Backoff: axis.WebhookBackoff})
 	hooks.Start(ctx)
-	done := make(chan struct{}, 3)
-	go func() { n.Registry.Watch(ctx, 3*time.Second); done <- struct{}{} }()
-	go func() { n.Catalog.Watch(ctx, 3*time.Second); done <- struct{}{} }()
-	go func() { n.Axis.PullDown(ctx); done <- struct{}{} }()
+	background := []func(context.Context){
+		func(ctx context.Context) { n.Registry.Watch(ctx, 3*time.Second) },
+		func(ctx context.Context) { n.Catalog.Watch(ctx, 3*time.Second) },
+		n.Axis.PullDown,
+		// The office registers axis documents of agencies that switched auto-registration on, and
+		// retries status packets and sends that failed.
+		func(ctx context.Context) { n.Office.Run(ctx, 5*time.Second) },
+	}
+	done := make(chan struct{}, len(background))
+	for _, run := range background {
+		go func() { run(ctx); done <- struct{}{} }()
+	}
 	return func() {
 		cancel()
 		forward.Stop()
 		hooks.Stop()
-		<-done
-		<-done
-		<-done
+		for range background {
+			<-done
+		}
 	}
 }
 

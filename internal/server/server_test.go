@@ -15,6 +15,7 @@ import (
 	"github.com/lienthong/lienthong/internal/demo"
 	"github.com/lienthong/lienthong/internal/dossier"
 	"github.com/lienthong/lienthong/internal/feedback"
+	"github.com/lienthong/lienthong/internal/office"
 	"github.com/lienthong/lienthong/internal/server"
 )
 
@@ -149,6 +150,28 @@ func TestAccessTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	fbo, fbd := "/api/v1/feedback/"+fbOpen.Code, "/api/v1/feedback/"+fbDone.Code
+	// Office: a draft, a paper incoming document assigned to a department, and a work file at Lâm Đồng.
+	ldAdmin := &auth.Principal{Kind: auth.KindUser, ID: "vanthu", Name: "Văn thư", Grants: []auth.Grant{{Role: auth.Admin, Agency: "000.00.00.H36"}}}
+	draft, err := n.Office.CreateDraft(context.Background(), ldAdmin, office.DraftInput{Agency: "000.00.00.H36", Type: "QĐ", Subject: "Thử",
+		Main: &office.Upload{Name: "a.pdf", Body: strings.NewReader("%PDF-1.7\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paper, err := n.Office.RegisterPaper(context.Background(), ldAdmin, office.PaperDocument{Agency: "000.00.00.H36", SenderName: "Công ty A",
+		Subject: "Đề nghị", Scans: []office.Upload{{Name: "s.pdf", Body: strings.NewReader("%PDF-1.7\n")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asg, err := n.Office.Assign(context.Background(), ldAdmin, paper.ID, office.AssignRequest{Department: "000.00.01.H36", DueDays: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf, err := n.Office.CreateFile(context.Background(), ldAdmin, office.NewWorkFile{Agency: "000.00.00.H36", Group: "TH", Title: "Hồ sơ thử"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outg, inc := fmt.Sprintf("/api/v1/office/outgoing/%d", draft.ID), fmt.Sprintf("/api/v1/office/incoming/%d", paper.ID)
+	asgp, wfp := fmt.Sprintf("/api/v1/office/assignments/%d", asg.ID), fmt.Sprintf("/api/v1/office/files/%d", wf.ID)
 	rows := []row{
 		{method: "GET", path: "/api/v1/agencies?q=lam+dong", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "GET", path: "/api/v1/agencies/000.00.00.H36", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
@@ -230,6 +253,43 @@ func TestAccessTable(t *testing.T) {
 		{method: "POST", path: fbd + "/answer", body: `{"text":"Lần hai."}`, want: [8]int{no, 409, 409, deny, deny, deny, deny, deny}},
 		{method: "POST", path: fbo + "/publish", body: `{}`, want: [8]int{no, 409, 409, deny, deny, deny, deny, deny}},
 		{method: "POST", path: fbd + "/reject", body: `{"reason":"Trùng"}`, want: [8]int{no, 409, 409, deny, deny, deny, deny, deny}},
+		// Office: the agency's officers and its connected systems; others get 403, or 404 for a
+		// document they may not know exists.
+		{method: "GET", path: "/api/v1/office/document-types", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "POST", path: "/api/v1/office/outgoing", body: `{"agency":"000.00.00.H36","type":"QĐ","subject":"Thử"}`, want: [8]int{no, made, made, deny, deny, deny, made, deny}},
+		{method: "GET", path: "/api/v1/office/outgoing?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: outg, want: [8]int{no, ok, ok, 404, 404, 404, ok, deny}},
+		{method: "PUT", path: outg, body: `{"type":"QĐ","subject":"Thử lại"}`, want: [8]int{no, ok, ok, 404, 404, 404, ok, deny}},
+		{method: "POST", path: outg + "/transitions", body: `{"to":"issued"}`, want: [8]int{no, 409, 409, deny, deny, deny, 409, deny}},
+		{method: "POST", path: outg + "/resend", want: [8]int{no, 409, 409, deny, deny, deny, 409, deny}},
+		{method: "GET", path: outg + "/files/0", want: [8]int{no, ok, ok, 404, 404, 404, ok, deny}},
+		{method: "GET", path: "/api/v1/office/axis-inbox?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "POST", path: "/api/v1/office/incoming/from-axis", body: `{"axis_id":"nosuchpackage","agency":"000.00.00.H36","action":"register"}`, want: [8]int{no, 404, 404, deny, deny, deny, 404, deny}},
+		{method: "POST", path: "/api/v1/office/incoming", body: `{"agency":"000.00.00.H36","sender_name":"Công ty B","subject":"Không có bản quét"}`, want: [8]int{no, 400, 400, deny, deny, deny, 400, deny}},
+		{method: "GET", path: "/api/v1/office/incoming?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: inc, want: [8]int{no, ok, ok, 404, 404, 404, ok, deny}},
+		{method: "POST", path: inc + "/registration", body: `{}`, want: [8]int{no, 409, 409, deny, deny, deny, 409, deny}},
+		{method: "POST", path: inc + "/refusal", body: `{"reason":"Không thuộc thẩm quyền"}`, want: [8]int{no, 409, 409, deny, deny, deny, 409, deny}},
+		{method: "POST", path: inc + "/assignments", body: `{"assignee":"khong.co","due_days":2}`, want: [8]int{no, 400, 400, deny, deny, deny, 400, deny}},
+		{method: "POST", path: inc + "/opinions", body: `{"text":"Đề nghị xử lý."}`, want: [8]int{no, made, made, deny, deny, deny, made, deny}},
+		{method: "GET", path: inc + "/files/0", want: [8]int{no, ok, ok, 404, 404, 404, ok, deny}},
+		{method: "POST", path: asgp + "/start", want: [8]int{no, deny, deny, deny, deny, deny, ok, deny}},
+		{method: "POST", path: asgp + "/forward", body: `{"to":"khong.co"}`, want: [8]int{no, 400, 400, deny, deny, deny, 400, deny}},
+		{method: "POST", path: asgp + "/completion", body: `{"result":"Xong"}`, want: [8]int{no, ok, 409, deny, deny, deny, 409, deny}},
+		{method: "GET", path: "/api/v1/office/deadlines?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "POST", path: "/api/v1/office/files", body: `{"agency":"000.00.00.H36","group":"TH","title":"Hồ sơ mới"}`, want: [8]int{no, made, made, deny, deny, deny, made, deny}},
+		{method: "GET", path: "/api/v1/office/files?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: wfp, want: [8]int{no, ok, ok, 404, 404, 404, ok, deny}},
+		{method: "POST", path: wfp + "/documents", body: fmt.Sprintf(`{"kind":"incoming","document_id":%d}`, paper.ID), want: [8]int{no, ok, 409, deny, deny, deny, 409, deny}},
+		{method: "POST", path: wfp + "/closure", want: [8]int{no, ok, 409, deny, deny, deny, 409, deny}},
+		{method: "POST", path: wfp + "/handover", want: [8]int{no, ok, 409, deny, deny, deny, 409, deny}},
+		{method: "GET", path: "/api/v1/office/electronic-rates?scope=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/office/registers/outgoing?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/office/registers/outgoing.csv?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/office/registers/incoming?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/office/registers/incoming.csv?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/office/settings/000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "PUT", path: "/api/v1/office/settings/000.00.00.H36", body: `{"auto_register":false,"place":"Đà Lạt"}`, want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
 	}
 	covered := map[string]bool{}
 	for _, rw := range rows {
