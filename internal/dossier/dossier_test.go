@@ -24,7 +24,7 @@ import (
 	"github.com/lienthong/lienthong/internal/vn"
 )
 
-// The instance used by most tests: 1.001612 at Lâm Đồng's Department of Industry and Trade, 3
+// The instance used by most tests: 1.001612 at Lâm Đồng's Department of Planning and Investment, 3
 // working days, three required papers (pdf/docx, pdf/docx, pdf/jpg).
 const (
 	instance = "1.001612.000.00.04.H36"

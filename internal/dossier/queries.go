@@ -103,9 +103,13 @@ type Filter struct {
 	// Timeliness, Overdue or DueSoon, limits to running dossiers past or near their appointment.
 	Timeliness Timeliness
 	// Mine lists the caller's own dossiers as an applicant.
-	Mine   bool
-	Limit  int
-	Offset int
+	Mine bool
+	// From and To, when set, limit to dossiers submitted in [From, To), oldest first.
+	From, To time.Time
+	Limit    int
+	Offset   int
+	// limitMax raises the page size bound (the tracking book lists a whole period).
+	limitMax int
 }
 
 // subtreePattern is a LIKE pattern for the codes of an agency and those below it: codes are written
@@ -127,7 +131,10 @@ func (s *Service) List(ctx context.Context, by *auth.Principal, f Filter) ([]*Do
 	if by == nil {
 		return nil, errs.New(errs.Unauthorized, "please log in")
 	}
-	if f.Limit <= 0 || f.Limit > 500 {
+	if f.limitMax == 0 {
+		f.limitMax = 500
+	}
+	if f.Limit <= 0 || f.Limit > f.limitMax {
 		f.Limit = 100
 	}
 	var where []string
@@ -167,6 +174,10 @@ func (s *Service) List(ctx context.Context, by *auth.Principal, f Filter) ([]*Do
 		return nil, errs.Reasonf(errs.Invalid, "bad_filter", "timeliness is overdue or due_soon, not %q", f.Timeliness)
 	}
 	order := "submitted_at DESC, code DESC"
+	if !f.From.IsZero() || !f.To.IsZero() {
+		where, args = append(where, "submitted_at >= ?", "submitted_at < ?"), append(args, f.From.UTC(), f.To.UTC())
+		order = "submitted_at, code"
+	}
 	if f.Timeliness != "" {
 		order = "due_at, code"
 	}

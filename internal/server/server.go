@@ -167,7 +167,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	rr.Handle((&axis.Handler{Axis: n.Axis, Registry: n.Registry}).StatsRoutes()...)
 	rr.Handle((&axis.Pages{Axis: n.Axis, Registry: n.Registry, Auth: n.Auth, Renderer: pages}).PageRoutes()...)
 	rr.Handle(acc.PageRoutes()...)
-	dossiers := &dossier.Handler{Dossiers: n.Dossiers, Pages: pages}
+	dossiers := &dossier.Handler{Dossiers: n.Dossiers, Pages: pages, Forms: dossier.NewForms(n.Dossiers)}
 	rr.Handle(dossiers.Routes()...)
 	rr.Handle((&office.Handler{Office: n.Office}).Routes()...)
 	pakn := &feedback.Handler{Feedback: n.Feedback, Pages: pages}
