@@ -88,6 +88,12 @@ func (c *cli) serve(args []string, withDemo bool) error {
 		if err := feedback.LoadDemo(c.ctx, node.Feedback); err != nil {
 			return err
 		}
+		if err := demo.LoadApplicants(c.ctx, node.Auth); err != nil {
+			return err
+		}
+		if err := demo.LoadDossiers(c.ctx, node.DB, node.Dossiers, node.Auth); err != nil {
+			return err
+		}
 		c.printDemo(cfg)
 	}
 	ready := func(addr string) {
@@ -106,6 +112,13 @@ func (c *cli) printDemo(cfg config.Config) {
 	fmt.Fprintf(&b, "Tài khoản thử nghiệm / demo logins (mật khẩu / password: %s)\n", demo.Password)
 	for _, l := range demo.Logins {
 		fmt.Fprintf(&b, "  %-20s %-8s @ %-14s %s\n", l.Login, l.Grant.Role, l.Grant.Agency, l.Purpose)
+	}
+	for _, a := range demo.Applicants {
+		login, who := a.IdentificationNumber, "công dân / citizen "+a.FullName
+		if a.Kind == "business" {
+			login, who = a.TaxCode, "doanh nghiệp / business "+a.BusinessName
+		}
+		fmt.Fprintf(&b, "  %-20s %-8s   %-14s %s\n", login, "", "", who)
 	}
 	b.WriteString("\n")
 	io.WriteString(c.stdout, b.String())

@@ -39,6 +39,7 @@ type Login struct {
 var Logins = []Login{
 	{"quantri", "Nguyễn Văn Quản", auth.Grant{Role: auth.Admin, Agency: auth.Everywhere}, "quản trị toàn hệ thống / system administrator"},
 	{"vanthu.lamdong", "Trần Thị Thu", auth.Grant{Role: auth.Clerk, Agency: "000.00.00.H36"}, "văn thư UBND tỉnh Lâm Đồng / clerk"},
+	{"motcua.lamdong", "Trần Thị Mai", auth.Grant{Role: auth.Officer, Agency: "000.00.00.H36"}, "cán bộ một cửa tỉnh Lâm Đồng / one-stop officer"},
 	{"lanhdao.lamdong", "Phạm Minh Đức", auth.Grant{Role: auth.Leader, Agency: "000.00.00.H36"}, "lãnh đạo UBND tỉnh Lâm Đồng / leader"},
 	{"chuyenvien.daklak", "Y Bhim Niê", auth.Grant{Role: auth.Officer, Agency: "000.00.02.H16"}, "chuyên viên Sở Nội vụ tỉnh Đắk Lắk / officer"},
 	{"quantri.gialai", "Rơ Châm H'Lan", auth.Grant{Role: auth.Admin, Agency: "000.00.00.H21"}, "quản trị tỉnh Gia Lai / provincial administrator"},
