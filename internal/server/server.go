@@ -63,7 +63,7 @@ func NewRenderer() (*web.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -169,6 +169,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	rr.Handle(acc.PageRoutes()...)
 	dossiers := &dossier.Handler{Dossiers: n.Dossiers, Pages: pages, Forms: dossier.NewForms(n.Dossiers)}
 	rr.Handle(dossiers.Routes()...)
+	rr.Handle(dossiers.PageRoutes()...)
 	rr.Handle((&office.Handler{Office: n.Office}).Routes()...)
 	pakn := &feedback.Handler{Feedback: n.Feedback, Pages: pages}
 	rr.Handle(pakn.Routes()...)
