@@ -51,7 +51,7 @@ func TestBrowserPortal(t *testing.T) {
 	// openDetails opens a <details> by id, as clicking its summary would.
 	openDetails := func(id string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](`(d => { if (d) d.open = true; return true })(document.getElementById("` + id + `"))`)(ctx, t)
+			_, err := chromedp.Evaluate[bool](`(d => { if (d) d.open = true; return true })(document.getElementById("`+id+`"))`)(ctx, t)
 			return err
 		})
 	}

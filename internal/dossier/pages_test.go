@@ -191,6 +191,10 @@ func TestSubmissionPages(t *testing.T) {
 		if _, body := e.get(t, pgOfficer, "/dossiers/new?instance="+instance); !strings.Contains(body, `name="accept_now"`) {
 			t.Errorf("the agency's officer gets no accept-now box")
 		}
+		if status, body := e.get(t, pgOutsider, "/dossiers/new?instance="+instance); status != http.StatusOK ||
+			!strings.Contains(body, "Cán bộ chỉ tiếp nhận hồ sơ tại quầy cho cơ quan của mình") || strings.Contains(body, `name="name"`) {
+			t.Errorf("another province's officer: status %d", status)
+		}
 		if status, body := e.get(t, pgApplicant, "/dossiers/new?instance=1.001612.H36"); status != http.StatusBadRequest {
 			t.Errorf("bad instance: status %d\n%s", status, body)
 		}
