@@ -206,19 +206,18 @@ func (h *Handler) newView(ctx context.Context, p *auth.Principal, instance strin
 	switch {
 	case p.Can(auth.Officer, r.agency) || p.Can(auth.Leader, r.agency):
 		v.Counter = true
+		v.Applicant.Kind = Citizen
 	case len(p.Grants) > 0:
 		v.Elsewhere = true
 	default:
+		// The applicant files for themselves and may reuse the papers of their data store.
 		v.Applicant = Applicant{Kind: Citizen, Name: p.Name}
-	}
-	if p.Kind == auth.KindUser && !v.Counter {
 		docs, err := s.Documents(ctx, p)
 		if err != nil {
 			return nil, err
 		}
 		v.Documents = docs
 	}
-	v.Applicant.Kind = Citizen
 	return v, nil
 }
 
@@ -242,14 +241,10 @@ func closeUploads(ups []Upload) {
 func (h *Handler) pageSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx, p := r.Context(), auth.FromContext(r.Context())
 	form, perr := parseMultipart(r)
+	vals := url.Values{}
 	if form != nil {
 		defer form.RemoveAll()
-	}
-	var vals url.Values
-	if form != nil {
 		vals = url.Values(form.Value)
-	} else {
-		vals = url.Values{}
 	}
 	instance := vals.Get("instance")
 	if instance == "" {
@@ -357,14 +352,15 @@ func (e EventView) Who() string {
 // StatusChanged reports whether the step moved the dossier to another status.
 func (e EventView) StatusChanged() bool { return e.From != e.To }
 
+// eventView names a step: the way back out of a request (5 or 6) is recorded under the name of the
+// status it returns to, but it is the documents or the payment arriving.
 func eventView(e Event) EventView {
 	v := EventView{Event: e, Label: e.Action}
-	if e.Action == "submit" {
-		v.Label = "submit"
-	} else if e.From == vn.DossierMoreDocumentsRequested && e.Action == actionNames[e.To] && (e.To == vn.DossierSubmitted || e.To == vn.DossierAccepted || e.To == vn.DossierInProgress) {
+	if rule, ok := ruleTable[[2]vn.DossierStatus{e.From, e.To}]; ok && rule.Resume {
 		v.Label = "supplied"
-	} else if e.From == vn.DossierPaymentRequested && (e.To == vn.DossierAccepted || e.To == vn.DossierInProgress) {
-		v.Label = "paid"
+		if e.From == vn.DossierPaymentRequested {
+			v.Label = "paid"
+		}
 	}
 	if !eventLabels[v.Label] {
 		v.Label = "other"
