@@ -102,7 +102,11 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 }
 
 func (l *limitedReader) tooLarge() error {
-	return errs.Reasonf(errs.TooLarge, "file_too_large", "%s is larger than the limit of %d MB", l.name, l.max>>20)
+	limit := fmt.Sprintf("%d KB", l.max>>10)
+	if l.max >= 1<<20 {
+		limit = fmt.Sprintf("%d MB", l.max>>20)
+	}
+	return errs.Reasonf(errs.TooLarge, "file_too_large", "%s is larger than the limit of %s", l.name, limit)
 }
 
 // storeUpload checks an upload's format and size and streams it to the file store.
