@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lienthong/lienthong/internal/demo"
+	"github.com/lienthong/lienthong/internal/pdf"
 )
 
 // TestBrowserPortal runs the portal's main path in Chromium: the demo citizen submits a dossier with
@@ -24,11 +25,17 @@ func TestBrowserPortal(t *testing.T) {
 	defer cancel()
 
 	dir := t.TempDir()
+	result := pdf.New(pdf.Meta{Title: "Giấy chứng nhận đăng ký doanh nghiệp"})
+	result.Title("Giấy chứng nhận đăng ký doanh nghiệp", "")
+	resultPDF, err := result.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
 	files := map[string][]byte{
 		"don.pdf":        []byte("%PDF-1.7\n% đơn đề nghị\n%%EOF\n"),
 		"dieu-le.pdf":    []byte("%PDF-1.7\n% điều lệ\n%%EOF\n"),
 		"can-cuoc.jpg":   append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, make([]byte, 64)...),
-		"giay-phep.pdf":  []byte("%PDF-1.7\n% kết quả\n%%EOF\n"),
+		"giay-phep.pdf":  resultPDF, // a real PDF: the node signs it (PAdES) before storing
 		"not-a-jpeg.jpg": []byte("GIF89a"),
 	}
 	path := map[string]string{}

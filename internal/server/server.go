@@ -27,6 +27,7 @@ import (
 	"github.com/lienthong/lienthong/internal/blob"
 	"github.com/lienthong/lienthong/internal/calendar"
 	"github.com/lienthong/lienthong/internal/catalog"
+	"github.com/lienthong/lienthong/internal/certcopy"
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/dossier"
@@ -51,6 +52,7 @@ type Node struct {
 	Dossiers *dossier.Service
 	Feedback *feedback.Service
 	Office   *office.Service
+	Copies   *certcopy.Service
 	Jobs     *jobs.SQL
 	Router   *api.Router
 	Handler  http.Handler
@@ -63,7 +65,7 @@ func NewRenderer() (*web.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -125,7 +127,18 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	if n.Calendar, err = calendar.New(); err != nil {
 		return nil, err
 	}
-	n.Dossiers = dossier.New(d, n.Blobs, n.Catalog, n.Registry, n.Calendar, dossier.Options{})
+	signers := &agencySigners{dir: filepath.Join(cfg.Data, "keys"), agencyName: n.Registry.Name}
+	n.Dossiers = dossier.New(d, n.Blobs, n.Catalog, n.Registry, n.Calendar, dossier.Options{
+		// Results are signed by the issuing agency (PAdES) before they reach the applicant.
+		SignResult: func(ctx context.Context, agency string, doc []byte) ([]byte, error) {
+			s, err := signers.For(ctx, agency)
+			if err != nil {
+				return nil, err
+			}
+			return signature.SignPDF(doc, s, signature.PDFSignOptions{Name: n.Registry.Name(agency),
+				Reason: "Kết quả giải quyết thủ tục hành chính"})
+		},
+	})
 	n.Feedback = feedback.New(d, n.Calendar, n.Registry, feedback.Options{})
 	n.Office = office.New(d, n.Blobs, n.Registry, n.Calendar, n.Axis, office.Options{
 		LookupPerson: func(ctx context.Context, login string) (office.Person, error) {
@@ -136,6 +149,8 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 			return office.Person{Login: u.Login, Name: u.FullName, Grants: u.Grants}, err
 		},
 	})
+
+	n.Copies = certcopy.New(d, n.Blobs, n.Registry, signers.For, certcopy.Options{PublicURL: cfg.PublicURL(), Trust: trust})
 
 	pages, err := NewRenderer()
 	if err != nil {
@@ -174,6 +189,9 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	pakn := &feedback.Handler{Feedback: n.Feedback, Pages: pages}
 	rr.Handle(pakn.Routes()...)
 	rr.Handle(pakn.PageRoutes()...)
+	copies := &certcopy.Handler{Copies: n.Copies, Pages: pages}
+	rr.Handle(copies.Routes()...)
+	rr.Handle(copies.PageRoutes()...)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/lienthong/lienthong/internal/auth"
+	"github.com/lienthong/lienthong/internal/certcopy"
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/demo"
 	"github.com/lienthong/lienthong/internal/dossier"
@@ -172,7 +176,28 @@ func TestAccessTable(t *testing.T) {
 	}
 	outg, inc := fmt.Sprintf("/api/v1/office/outgoing/%d", draft.ID), fmt.Sprintf("/api/v1/office/incoming/%d", paper.ID)
 	asgp, wfp := fmt.Sprintf("/api/v1/office/assignments/%d", asg.ID), fmt.Sprintf("/api/v1/office/files/%d", wf.ID)
+	// One certified copy at Lâm Đồng's People's Committee, signed with the node's local demo key.
+	ccCopy, err := n.Copies.Issue(context.Background(), ldAdmin, certcopy.Request{Agency: "000.00.00.H36", ApplicantName: "Nguyễn Văn An",
+		ApplicantIDNumber: "068085001234", OriginalDescription: "Bằng tốt nghiệp", OfficerTitle: "Công chức Tư pháp - Hộ tịch",
+		Scans: []certcopy.Scan{{Name: "p1.png", Body: bytes.NewReader(tinyPNG(t))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccp := "/api/v1/certified-copies/" + ccCopy.Code
+	ccBody := "--X\r\nContent-Disposition: form-data; name=\"request\"\r\n\r\n" +
+		`{"agency":"000.00.00.H36","applicant_name":"Lê Thị Hoa","applicant_id_number":"068190009999","original_description":"Giấy khai sinh","officer_title":"Công chức"}` +
+		"\r\n--X--\r\n"
 	rows := []row{
+		// Certified copies: the agency's officers and leaders (administrators included) certify and
+		// revoke (a request without scans or reason shows that access was granted); its viewers,
+		// clerks and connected systems read; verification is public.
+		{method: "POST", path: "/api/v1/certified-copies", contentType: "multipart/form-data; boundary=X", body: ccBody, want: [8]int{no, 400, 400, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/certified-copies?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: ccp, want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: ccp + "/pdf", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "POST", path: ccp + "/revocation", body: `{"reason":""}`, want: [8]int{no, 400, 400, deny, deny, deny, deny, deny}},
+		{method: "GET", path: ccp + "/verification", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "POST", path: ccp + "/verification", contentType: "application/pdf", body: "%PDF-1.7\n%%EOF\n", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "GET", path: "/api/v1/agencies?q=lam+dong", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "GET", path: "/api/v1/agencies/000.00.00.H36", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "GET", path: "/api/v1/agencies/export.csv", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
@@ -388,4 +413,12 @@ func TestUnknownRoutesAndBodies(t *testing.T) {
 			t.Errorf("%s %s: %d %s, want %d %s", tc.method, tc.path, resp.StatusCode, b, tc.status, tc.code)
 		}
 	}
+}
+
+func tinyPNG(t testing.TB) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 20, 30))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
