@@ -1,6 +1,7 @@
 package dossier
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/lienthong/lienthong/internal/calendar"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/signature"
 	"github.com/lienthong/lienthong/internal/vn"
 )
 
@@ -284,7 +286,18 @@ func (s *Service) Process(ctx context.Context, by *auth.Principal, code, note st
 		body := r.Body
 		name := cleanFileName(r.Name)
 		signed := false
-		if strings.HasPrefix(string(body[:min(len(body), 5)]), "%PDF-") && s.opt.SignResult != nil {
+		isPDF := bytes.HasPrefix(body, []byte("%PDF-"))
+		switch {
+		case isPDF && bytes.Contains(body, []byte("/ByteRange")):
+			// Already signed (an e-certified copy, a document signed elsewhere): re-signing would
+			// change the bytes its own verification relies on, so it is kept as it is, and marked
+			// signed only when its signatures are intact and cover the whole file.
+			rep, err := signature.VerifyPDF(body, signature.NewTrustStore())
+			if err != nil {
+				return nil, errs.Reasonf(errs.Invalid, "bad_result", "result %s: %v", name, err)
+			}
+			signed = len(rep.Signatures) > 0 && !rep.HasProblem("altered") && !rep.HasProblem("bad_signature") && !rep.HasProblem("not_whole_file")
+		case isPDF && s.opt.SignResult != nil:
 			if body, err = s.opt.SignResult(ctx, d.Agency, body); err != nil {
 				return nil, fmt.Errorf("dossier.Process(%s): signing %s: %w", code, name, err)
 			}

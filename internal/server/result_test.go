@@ -57,4 +57,18 @@ func TestResultIsSigned(t *testing.T) {
 	if len(rep.Signatures) != 1 || !rep.Signatures[0].Valid || !rep.Signatures[0].CoversWholeFile || rep.HasProblem("altered") {
 		t.Errorf("verification report %+v", rep)
 	}
+
+	// An already signed PDF (an e-certified copy) is kept byte for byte, not signed again.
+	d2, err := n.Dossiers.Submit(ctx, officer, dossier.Submission{Instance: "1.001612.000.00.04.H36", Applicant: dossier.Applicant{Name: "Lê Thị Hoa"}, AcceptNow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err = n.Dossiers.Process(ctx, officer, d2.Code, "", []dossier.Result{{Name: "ban-sao.pdf", Body: stored}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f2 := d2.Files[len(d2.Files)-1]
+	if f2.SHA256 != f.SHA256 || !f2.Signed {
+		t.Errorf("a signed PDF was changed or not recognised: %+v, first %+v", f2, f)
+	}
 }
