@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +19,8 @@ import (
 
 // TestBrowserPortal runs the portal's main path in Chromium: the demo citizen submits a dossier with
 // three uploads, the one-stop officer accepts it, sends it to processing, issues the result and
-// returns it, and the citizen finds the result in the data store and the status by the public lookup.
+// returns it, certifies a copy of an original that the public page then declares authentic, and the
+// citizen finds the result in the data store and the status by the public lookup.
 func TestBrowserPortal(t *testing.T) {
 	t.Parallel()
 	b := startBrowser(t)
@@ -123,6 +127,34 @@ func TestBrowserPortal(t *testing.T) {
 	act("returning the result", "10")
 	if text := status(); !strings.Contains(text, "Đã trả kết quả") {
 		t.Fatalf("after returning the page shows:\n%s", text)
+	}
+
+	// The officer certifies a copy from a scanned original; the public page says it is authentic.
+	var scan bytes.Buffer
+	img := image.NewGray(image.Rect(0, 0, 60, 80))
+	for i := range img.Pix {
+		img.Pix[i] = byte(200 + i%50)
+	}
+	if err := png.Encode(&scan, img); err != nil {
+		t.Fatal(err)
+	}
+	scanPath := filepath.Join(dir, "bang-tot-nghiep.png")
+	if err := os.WriteFile(scanPath, scan.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.do(ctx, "opening the certification desk", chromedp.Navigate(base+"/certified-copies"), chromedp.WaitVisible(chromedp.ID("applicant_name")))
+	b.do(ctx, "filling in the certification",
+		chromedp.SendKeys(chromedp.ID("applicant_name"), "Nguyễn Văn An"),
+		chromedp.SendKeys(chromedp.ID("applicant_id_number"), demo.Applicants[0].IdentificationNumber),
+		chromedp.SendKeys(chromedp.ID("original_description"), "Bằng tốt nghiệp đại học số 0012345"),
+		chromedp.SendKeys(chromedp.ID("officer_title"), "Công chức Tư pháp - Hộ tịch"),
+		chromedp.SetUploadFiles(chromedp.ID("scan"), []string{scanPath}))
+	b.navigate(ctx, "certifying", chromedp.Click(chromedp.CSS(`form[action="/certified-copies"] button[type="submit"]`)),
+		`new URLSearchParams(location.search).get("issued")`)
+	b.navigate(ctx, "opening the verification page", chromedp.Click(chromedp.CSS(`main a[href^="/verify/"]`)),
+		`location.pathname.startsWith("/verify/")`)
+	if text := status(); !strings.Contains(text, "BẢN SAO HỢP LỆ") {
+		t.Errorf("the verification page of a new copy shows:\n%s", text)
 	}
 	logout()
 
