@@ -75,12 +75,15 @@ func LoadDossiers(ctx context.Context, d *db.DB, svc *dossier.Service, as *auth.
 		officers[province] = p
 		return p
 	}
+	papers := map[string][]byte{} // rendered once: the same papers serve every demo dossier
 	paper := func(title string) dossier.Upload {
-		doc := pdf.New(pdf.Meta{Title: title})
-		doc.Title(title, "Tài liệu mẫu / demo document")
-		doc.Paragraph("Người nộp: " + applicant.Name)
-		b, _ := doc.Bytes()
-		return dossier.Upload{Name: title + ".pdf", Body: bytes.NewReader(b)}
+		if papers[title] == nil {
+			doc := pdf.New(pdf.Meta{Title: title})
+			doc.Title(title, "Tài liệu mẫu / demo document")
+			doc.Paragraph("Người nộp: " + applicant.Name)
+			papers[title], _ = doc.Bytes()
+		}
+		return dossier.Upload{Name: title + ".pdf", Body: bytes.NewReader(papers[title])}
 	}
 	// Online dossiers of Nguyễn Văn An for 1.001612 (3 working days) at Lâm Đồng's department.
 	online := func(k int) (*dossier.Dossier, error) {
