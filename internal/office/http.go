@@ -17,11 +17,13 @@ import (
 	"github.com/lienthong/lienthong/internal/axis"
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/vn"
+	"github.com/lienthong/lienthong/internal/web"
 )
 
-// Handler serves the office API.
+// Handler serves the office API and, with Pages set, the office pages (pages.go).
 type Handler struct {
 	Office *Service
+	Pages  *web.Renderer
 }
 
 // maxUpload bounds a multipart request.
@@ -143,6 +145,10 @@ func (h *Handler) Routes() []api.Route {
 			Access: signedIn, Handler: h.apiIncomingRegister, Response: []IncomingEntry{}, Query: registerParams},
 		{Method: "GET", Path: "/api/v1/office/registers/incoming.csv", Summary: "The incoming register of a period as CSV", Tag: tag,
 			Access: signedIn, Handler: h.apiIncomingCSV, ResponseType: "text/csv", Query: registerParams},
+		{Method: "GET", Path: "/api/v1/office/registers/outgoing.xlsx", Summary: "The outgoing register of a period as an XLSX workbook", Tag: tag,
+			Access: signedIn, Handler: h.apiOutgoingXLSX, ResponseType: xlsxType, Query: registerParams},
+		{Method: "GET", Path: "/api/v1/office/registers/incoming.xlsx", Summary: "The incoming register of a period as an XLSX workbook", Tag: tag,
+			Access: signedIn, Handler: h.apiIncomingXLSX, ResponseType: xlsxType, Query: registerParams},
 
 		{Method: "GET", Path: "/api/v1/office/settings/{agency}", Summary: "An agency's office settings", Tag: tag,
 			Access: signedIn, Handler: h.apiGetSettings, Response: Settings{}},
@@ -778,6 +784,58 @@ func (h *Handler) apiIncomingCSV(w http.ResponseWriter, r *http.Request) error {
 	}, func(q RegisterQuery) error {
 		_, err := h.Office.IncomingRegister(r.Context(), principal(r), q)
 		return err
+	})
+}
+
+// xlsxType is the media type of XLSX workbooks.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// headersOnWrite sets the download's headers at the first byte, so that an error before it is
+// still answered as JSON.
+type headersOnWrite struct {
+	w    http.ResponseWriter
+	set  func(http.Header)
+	sent bool
+}
+
+func (h *headersOnWrite) Write(p []byte) (int, error) {
+	if !h.sent {
+		h.sent = true
+		h.set(h.w.Header())
+	}
+	return h.w.Write(p)
+}
+
+// xlsxDownload writes a register workbook; the workbook is assembled before its first byte is
+// written, so any error comes back as JSON.
+func (h *Handler) xlsxDownload(w http.ResponseWriter, r *http.Request, name string, write func(RegisterQuery, io.Writer) error) error {
+	q, err := registerQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	hw := &headersOnWrite{w: w, set: func(hd http.Header) {
+		hd.Set("Content-Type", xlsxType)
+		hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + "-" + time.Now().Format("20060102") + ".xlsx"}))
+	}}
+	if err := write(q, hw); err != nil {
+		if hw.sent {
+			// The status is out; a failure now can only cut the file short.
+			return nil
+		}
+		return err
+	}
+	return nil
+}
+
+func (h *Handler) apiOutgoingXLSX(w http.ResponseWriter, r *http.Request) error {
+	return h.xlsxDownload(w, r, "so-van-ban-di", func(q RegisterQuery, w io.Writer) error {
+		return h.Office.WriteOutgoingXLSX(r.Context(), principal(r), q, w)
+	})
+}
+
+func (h *Handler) apiIncomingXLSX(w http.ResponseWriter, r *http.Request) error {
+	return h.xlsxDownload(w, r, "so-van-ban-den", func(q RegisterQuery, w io.Writer) error {
+		return h.Office.WriteIncomingXLSX(r.Context(), principal(r), q, w)
 	})
 }
 

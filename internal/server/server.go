@@ -65,7 +65,7 @@ func NewRenderer() (*web.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages, office.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -185,7 +185,9 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	dossiers := &dossier.Handler{Dossiers: n.Dossiers, Pages: pages, Forms: dossier.NewForms(n.Dossiers)}
 	rr.Handle(dossiers.Routes()...)
 	rr.Handle(dossiers.PageRoutes()...)
-	rr.Handle((&office.Handler{Office: n.Office}).Routes()...)
+	offices := &office.Handler{Office: n.Office, Pages: pages}
+	rr.Handle(offices.Routes()...)
+	rr.Handle(offices.PageRoutes()...)
 	pakn := &feedback.Handler{Feedback: n.Feedback, Pages: pages}
 	rr.Handle(pakn.Routes()...)
 	rr.Handle(pakn.PageRoutes()...)

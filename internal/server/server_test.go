@@ -313,6 +313,8 @@ func TestAccessTable(t *testing.T) {
 		{method: "GET", path: "/api/v1/office/registers/outgoing.csv?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
 		{method: "GET", path: "/api/v1/office/registers/incoming?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
 		{method: "GET", path: "/api/v1/office/registers/incoming.csv?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/office/registers/outgoing.xlsx?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/office/registers/incoming.xlsx?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
 		{method: "GET", path: "/api/v1/office/settings/000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
 		{method: "PUT", path: "/api/v1/office/settings/000.00.00.H36", body: `{"auto_register":false,"place":"Đà Lạt"}`, want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
 	}
