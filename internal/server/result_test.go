@@ -8,6 +8,7 @@ import (
 
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/dossier"
+	"github.com/lienthong/lienthong/internal/office"
 	"github.com/lienthong/lienthong/internal/pdf"
 	"github.com/lienthong/lienthong/internal/signature"
 	"github.com/lienthong/lienthong/internal/vn"
@@ -70,5 +71,42 @@ func TestResultIsSigned(t *testing.T) {
 	f2 := d2.Files[len(d2.Files)-1]
 	if f2.SHA256 != f.SHA256 || !f2.Signed {
 		t.Errorf("a signed PDF was changed or not recognised: %+v, first %+v", f2, f)
+	}
+}
+
+// TestOfficeSignsWithPAdES takes a draft through review and approval to the sign step on a node:
+// the stored main PDF then carries the agency's PAdES signature over the whole file.
+func TestOfficeSignsWithPAdES(t *testing.T) {
+	n := newNode(t)
+	ctx := context.Background()
+	admin := &auth.Principal{Kind: auth.KindUser, ID: "lanhdao", Name: "Phạm Minh Đức", Grants: []auth.Grant{{Role: auth.Admin, Agency: "000.00.00.H36"}}}
+	doc := pdf.New(pdf.Meta{Title: "Quyết định"})
+	doc.Title("Quyết định", "về việc phê duyệt kế hoạch chuyển đổi số")
+	body, err := doc.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft, err := n.Office.CreateDraft(ctx, admin, office.DraftInput{Agency: "000.00.00.H36", Type: "QĐ", Subject: "Phê duyệt kế hoạch",
+		SignerName: "Phạm Minh Đức", SignerTitle: "Chủ tịch", Main: &office.Upload{Name: "qd.pdf", Body: bytes.NewReader(body)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []office.OutStatus{office.Submitted, office.Approved, office.Signed} {
+		if _, err := n.Office.Transition(ctx, admin, draft.ID, office.Change{To: to}); err != nil {
+			t.Fatalf("→ %s: %v", to, err)
+		}
+	}
+	rc, _, err := n.Office.OpenFile(ctx, admin, office.KindOutgoing, draft.ID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, _ := io.ReadAll(rc)
+	rc.Close()
+	rep, err := signature.VerifyPDF(signed, signature.NewTrustStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Signatures) != 1 || !rep.Signatures[0].Valid || !rep.Signatures[0].CoversWholeFile || rep.Signatures[0].Name != "Phạm Minh Đức" {
+		t.Errorf("the signed main file: %+v", rep)
 	}
 }

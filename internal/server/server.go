@@ -141,6 +141,19 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	})
 	n.Feedback = feedback.New(d, n.Calendar, n.Registry, feedback.Options{})
 	n.Office = office.New(d, n.Blobs, n.Registry, n.Calendar, n.Axis, office.Options{
+		// The sign step signs the main PDF (PAdES) with the issuing agency's key; personal keys of
+		// leaders (tokens) are not yet registered per person.
+		SignPDF: func(ctx context.Context, r office.SignRequest) ([]byte, error) {
+			s, err := signers.For(ctx, r.Agency)
+			if err != nil {
+				return nil, err
+			}
+			name := r.SignerName
+			if name == "" {
+				name = r.AgencyName
+			}
+			return signature.SignPDF(r.PDF, s, signature.PDFSignOptions{Name: name, Reason: strings.TrimSpace(r.SignerTitle + " " + r.AgencyName), Time: r.At})
+		},
 		LookupPerson: func(ctx context.Context, login string) (office.Person, error) {
 			u, err := n.Auth.User(ctx, login)
 			if err == nil && u.Disabled {
