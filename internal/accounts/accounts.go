@@ -15,7 +15,6 @@ import (
 	"github.com/lienthong/lienthong/internal/audit"
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/db"
-	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/web"
 )
 
@@ -189,17 +188,4 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
-}
-
-// checkCSRF compares the form's token with the session's.
-func checkCSRF(r *http.Request) error {
-	p := auth.FromContext(r.Context())
-	tok := r.PostFormValue("csrf")
-	if tok == "" {
-		tok = r.Header.Get("X-CSRF-Token")
-	}
-	if p == nil || p.CSRF == "" || tok != p.CSRF {
-		return errs.Reasonf(errs.Forbidden, "bad_csrf", "the form has expired: reload the page and try again")
-	}
-	return nil
 }

@@ -305,7 +305,7 @@ func (h *Handler) pageMe(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) pageMeUpdate(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r); err != nil {
+	if err := web.CheckCSRF(r); err != nil {
 		return err
 	}
 	p, err := applicantOf(r)
@@ -327,7 +327,7 @@ func (h *Handler) pageMeUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) pageMeCode(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r); err != nil {
+	if err := web.CheckCSRF(r); err != nil {
 		return err
 	}
 	p, err := applicantOf(r)
@@ -343,7 +343,7 @@ func (h *Handler) pageMeCode(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) pageMeVerify(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r); err != nil {
+	if err := web.CheckCSRF(r); err != nil {
 		return err
 	}
 	p, err := applicantOf(r)

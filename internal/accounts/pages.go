@@ -8,6 +8,7 @@ import (
 	"github.com/lienthong/lienthong/internal/audit"
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/web"
 )
 
 // HomeView is the view of the home page.
@@ -53,7 +54,7 @@ func (h *Handler) pageLoginPost(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) pageLogout(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r); err != nil {
+	if err := web.CheckCSRF(r); err != nil {
 		return err
 	}
 	if c, err := r.Cookie(auth.SessionCookie); err == nil {
@@ -147,7 +148,7 @@ func (h *Handler) renderAdminResult(w http.ResponseWriter, r *http.Request, fill
 }
 
 func (h *Handler) pageCreateUser(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r); err != nil {
+	if err := web.CheckCSRF(r); err != nil {
 		return err
 	}
 	f := r.PostForm
@@ -168,7 +169,7 @@ func (h *Handler) pageCreateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) pageCreateClient(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r); err != nil {
+	if err := web.CheckCSRF(r); err != nil {
 		return err
 	}
 	f := r.PostForm

@@ -97,16 +97,8 @@ func (h *Handler) pageEdit(w http.ResponseWriter, r *http.Request) error {
 	return h.Pages.Render(w, r, http.StatusOK, "agency_edit", "agency.edit", EditView{Agency: *a, Levels: Levels, Kinds: Kinds})
 }
 
-func checkCSRF(r *http.Request) error {
-	p := auth.FromContext(r.Context())
-	if p == nil || p.CSRF == "" || r.PostFormValue("csrf") != p.CSRF {
-		return errs.Reasonf(errs.Forbidden, "bad_csrf", "the form has expired: reload the page and try again")
-	}
-	return nil
-}
-
 func (h *Handler) pageSave(w http.ResponseWriter, r *http.Request) error {
-	if err := checkCSRF(r); err != nil {
+	if err := web.CheckCSRF(r); err != nil {
 		return err
 	}
 	f := r.PostForm
@@ -140,7 +132,7 @@ func (h *Handler) pageImportPost(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		return errs.Reasonf(errs.Invalid, "bad_form", "the upload could not be read: %v", err)
 	}
-	if err := checkCSRF(r); err != nil {
+	if err := web.CheckCSRF(r); err != nil {
 		return err
 	}
 	file, _, err := r.FormFile("file")
