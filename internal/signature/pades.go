@@ -90,6 +90,23 @@ type PDFSignOptions struct {
 	Time time.Time
 	// Rand is the randomness for ECDSA; nil means crypto/rand.
 	Rand io.Reader
+	// Approval makes an approval signature, which later signatures may follow (a leader signs,
+	// then the agency signs at issue). The default is a certification signature that permits no
+	// further change.
+	Approval bool
+	// Appearance, when set, makes the signature visible.
+	Appearance *Appearance
+}
+
+// Appearance is the picture of a visible signature and where it goes.
+type Appearance struct {
+	// Image is a PNG or JPEG picture drawn over the whole rectangle.
+	Image []byte
+	// Page is the 1-based page; 0 means the last page.
+	Page int
+	// Place returns the rectangle [x0 y0 x1 y1] in points (origin at the lower left of the page)
+	// for a page of the given size.
+	Place func(pageWidth, pageHeight float64) [4]float64
 }
 
 // SignPDF returns src with a PAdES baseline signature (B-B level: SubFilter ETSI.CAdES.detached,
@@ -135,8 +152,7 @@ func SignPDF(src []byte, s Signer, opts PDFSignOptions) (out []byte, err error) 
 			fill[i] = strings.Repeat(string("NLRC"[i]), len(pdfTextString(t.value))-2)
 		}
 	}
-	var buf bytes.Buffer
-	err = sign.Sign(bytes.NewReader(src), &buf, rdr, int64(len(src)), sign.SignData{
+	data := sign.SignData{
 		Signature: sign.SignDataSignature{
 			CertType:   sign.CertificationSignature,
 			DocMDPPerm: sign.DoNotAllowAnyChangesPerms,
@@ -148,7 +164,17 @@ func SignPDF(src []byte, s Signer, opts PDFSignOptions) (out []byte, err error) 
 		Signer:          standIn{pub: s.Key.Public()},
 		DigestAlgorithm: crypto.SHA256,
 		Certificate:     sizingCertificate(s),
-	})
+	}
+	if opts.Approval {
+		data.Signature.CertType, data.Signature.DocMDPPerm = sign.ApprovalSignature, 0
+	}
+	if a := opts.Appearance; a != nil {
+		if data.Appearance, err = appearance(rdr, a); err != nil {
+			return nil, err
+		}
+	}
+	var buf bytes.Buffer
+	err = sign.Sign(bytes.NewReader(src), &buf, rdr, int64(len(src)), data)
 	if err != nil {
 		return nil, fmt.Errorf("signature.SignPDF: %w", err)
 	}
@@ -185,6 +211,37 @@ func SignPDF(src []byte, s Signer, opts PDFSignOptions) (out []byte, err error) 
 	}
 	hex.Encode(gap, cms)
 	return out, nil
+}
+
+// appearance turns a into pdfsign's visible-signature settings for the document rdr reads.
+func appearance(rdr *pdf.Reader, a *Appearance) (sign.Appearance, error) {
+	pages := rdr.NumPage()
+	page := a.Page
+	if page == 0 {
+		page = pages
+	}
+	if page < 1 || page > pages {
+		return sign.Appearance{}, errorf(CodeNotPDF, "the signature goes on page %d, but the document has %d", page, pages)
+	}
+	if a.Place == nil || len(a.Image) == 0 {
+		return sign.Appearance{}, fmt.Errorf("signature.SignPDF: a visible signature needs an image and a place")
+	}
+	w, h := 595.28, 841.89 // A4, when the page does not say
+	if box := mediaBox(rdr.Page(page)); box.Len() == 4 {
+		w, h = box.Index(2).Float64()-box.Index(0).Float64(), box.Index(3).Float64()-box.Index(1).Float64()
+	}
+	r := a.Place(w, h)
+	return sign.Appearance{Visible: true, Page: uint32(page), LowerLeftX: r[0], LowerLeftY: r[1], UpperRightX: r[2], UpperRightY: r[3], Image: a.Image}, nil
+}
+
+// mediaBox returns the page's MediaBox, which may be inherited from its parents.
+func mediaBox(p pdf.Page) pdf.Value {
+	for v := p.V; !v.IsNull(); v = v.Key("Parent") {
+		if b := v.Key("MediaBox"); !b.IsNull() {
+			return b
+		}
+	}
+	return pdf.Value{}
 }
 
 // standIn is the key pdfsign signs its throw-away CMS with: it has the real public key, so the
