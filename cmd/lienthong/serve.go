@@ -94,6 +94,11 @@ func (c *cli) serve(args []string, withDemo bool) error {
 		if err := demo.LoadDossiers(c.ctx, node.DB, node.Dossiers, node.Auth); err != nil {
 			return err
 		}
+		// Two years of axis traffic, dossiers and feedback for the provinces' scorecard.
+		if err := demo.LoadActivity(c.ctx, demo.ActivityServices{DB: node.DB, Auth: node.Auth, Axis: node.Axis,
+			Dossiers: node.Dossiers, Feedback: node.Feedback}, 24); err != nil {
+			return err
+		}
 		c.printDemo(cfg)
 	}
 	ready := func(addr string) {

@@ -35,6 +35,7 @@ import (
 	"github.com/lienthong/lienthong/internal/feedback"
 	"github.com/lienthong/lienthong/internal/jobs"
 	"github.com/lienthong/lienthong/internal/office"
+	"github.com/lienthong/lienthong/internal/scorecard"
 	"github.com/lienthong/lienthong/internal/signature"
 	"github.com/lienthong/lienthong/internal/web"
 )
@@ -53,10 +54,12 @@ type Node struct {
 	Feedback *feedback.Service
 	Office   *office.Service
 	Copies   *certcopy.Service
-	Jobs     *jobs.SQL
-	Router   *api.Router
-	Handler  http.Handler
-	Version  string
+	// Scorecard folds every module's activity into the provinces' scorecard.
+	Scorecard *scorecard.Service
+	Jobs      *jobs.SQL
+	Router    *api.Router
+	Handler   http.Handler
+	Version   string
 }
 
 // NewRenderer returns the page renderer with every capability's templates and messages.
@@ -65,7 +68,7 @@ func NewRenderer() (*web.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages, office.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages, office.RegisterPages, scorecard.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -163,6 +166,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 		},
 	})
 
+	n.Scorecard = scorecard.New(d, n.Registry, scorecard.Options{})
 	n.Copies = certcopy.New(d, n.Blobs, n.Registry, signers.For, certcopy.Options{PublicURL: cfg.PublicURL(), Trust: trust})
 
 	pages, err := NewRenderer()
@@ -207,6 +211,9 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	copies := &certcopy.Handler{Copies: n.Copies, Pages: pages}
 	rr.Handle(copies.Routes()...)
 	rr.Handle(copies.PageRoutes()...)
+	scores := &scorecard.Handler{Scorecard: n.Scorecard, Pages: pages}
+	rr.Handle(scores.Routes()...)
+	rr.Handle(scores.PageRoutes()...)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -374,6 +381,8 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 		// The office registers axis documents of agencies that switched auto-registration on, and
 		// retries status packets and sends that failed.
 		func(ctx context.Context) { n.Office.Run(ctx, 5*time.Second) },
+		// Reads fold what is new too; the loop keeps the scorecard's counts close to live.
+		func(ctx context.Context) { n.Scorecard.Run(ctx, 30*time.Second) },
 	}
 	done := make(chan struct{}, len(background))
 	for _, run := range background {

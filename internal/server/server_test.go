@@ -198,6 +198,11 @@ func TestAccessTable(t *testing.T) {
 		{method: "POST", path: ccp + "/revocation", body: `{"reason":""}`, want: [8]int{no, 400, 400, deny, deny, deny, deny, deny}},
 		{method: "GET", path: ccp + "/verification", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "POST", path: ccp + "/verification", contentType: "application/pdf", body: "%PDF-1.7\n%%EOF\n", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		// The scorecard is aggregate counts: officers and connected systems read it.
+		{method: "GET", path: "/api/v1/scorecard?from=2026-01&to=2026-06", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "GET", path: "/api/v1/scorecard.csv?from=2026-01&to=2026-06", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "GET", path: "/api/v1/scorecard.xlsx?from=2026-01&to=2026-06", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "GET", path: "/api/v1/scorecard/000.00.00.H36?from=2026-01&to=2026-06", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
 		{method: "GET", path: "/api/v1/agencies?q=lam+dong", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "GET", path: "/api/v1/agencies/000.00.00.H36", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "GET", path: "/api/v1/agencies/export.csv", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
