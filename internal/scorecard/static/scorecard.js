@@ -33,7 +33,7 @@
       grid: { left: 48, right: 16, top: 16, bottom: 32, containLabel: true },
       xAxis: { type: "category", data: d.names, axisLabel: { interval: 0, rotate: 30 } },
       yAxis: { type: "value" },
-      series: [{ name: ind.title, type: "bar", data: ind.values, label: { show: d.names.length <= 12, position: "top" } }]
+      series: [{ name: ind.title, type: "bar", data: ind.values.map(function (v) { return Math.round(v * 10) / 10; }), label: { show: d.names.length <= 12, position: "top" } }]
     });
     charts.push(c);
   });
