@@ -83,15 +83,17 @@ func (d deltas) write(ctx context.Context, tx *db.Tx) error {
 type feed struct {
 	name  string
 	table string
+	// at is the table's time column, for the settling delay.
+	at string
 	// fold reads the rows with lo < id <= hi (at most limit of them) and returns the last id it
 	// looked at, or hi when it read fewer than limit.
 	fold func(s *Service, ctx context.Context, tx *db.Tx, lo, hi int64, limit int, d deltas) (int64, error)
 }
 
 var feeds = []feed{
-	{name: "axis", table: "axis_deliveries", fold: (*Service).foldAxis},
-	{name: "dossier", table: "dossier_events", fold: (*Service).foldDossiers},
-	{name: "office", table: "office_events", fold: (*Service).foldOffice},
+	{name: "axis", table: "axis_deliveries", at: "created_at", fold: (*Service).foldAxis},
+	{name: "dossier", table: "dossier_events", at: "at", fold: (*Service).foldDossiers},
+	{name: "office", table: "office_events", at: "at", fold: (*Service).foldOffice},
 }
 
 // Refresh folds every source until it is caught up and returns how far the cursors moved (in
@@ -155,8 +157,14 @@ func (s *Service) foldChunk(ctx context.Context, f feed) (n int64, done bool, er
 		} else if err != nil {
 			return err
 		}
+		// On PostgreSQL a row with a lower id can commit after one with a higher id; folding only
+		// rows older than the settling delay keeps the cursor from passing a row still in flight.
 		var hi sql.NullInt64
-		if err := tx.QueryRow(ctx, `SELECT MAX(id) FROM `+f.table).Scan(&hi); err != nil {
+		q, args := `SELECT MAX(id) FROM `+f.table, []any{}
+		if s.opt.Settle > 0 {
+			q, args = q+` WHERE `+f.at+` <= ?`, append(args, s.opt.Now().Add(-s.opt.Settle).UTC())
+		}
+		if err := tx.QueryRow(ctx, q, args...).Scan(&hi); err != nil {
 			return err
 		}
 		top := hi.Int64

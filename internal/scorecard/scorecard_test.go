@@ -390,3 +390,28 @@ func TestSources(t *testing.T) {
 		t.Errorf("failing source: %v %v", sc.SourceErrors, err)
 	}
 }
+
+// Rows younger than the settling delay wait for the next fold, so that on PostgreSQL a transaction
+// that took a lower id but commits later is not passed over.
+func TestSettleDelay(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d, 100)
+		f.svc = scorecard.New(d, f.reg, scorecard.Options{Chunk: 100, Settle: time.Minute, Now: func() time.Time { return f.now }})
+		f.dossier(t, "000.00.00.H36", "online", f.now.Add(-10*time.Second), f.now.Add(72*time.Hour), nil)
+		count := func() float64 {
+			sc, err := f.svc.Get(ctx, officer, period(t, "2026-06", "2026-06"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return row(t, sc, "000.00.00.H36").Values["dossier_received"]
+		}
+		if n := count(); n != 0 {
+			t.Fatalf("a dossier 10 s old was folded with a 1 min settling delay: %v", n)
+		}
+		f.now = f.now.Add(2 * time.Minute)
+		if n := count(); n != 1 {
+			t.Fatalf("after the delay: %v received, want 1", n)
+		}
+	})
+}

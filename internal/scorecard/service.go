@@ -49,6 +49,10 @@ type Options struct {
 	Chunk int
 	// Now is the clock (default the database's).
 	Now func() time.Time
+	// Settle is how old a source row must be before it is folded (default 30 s on PostgreSQL, where
+	// transactions can commit out of id order; none on SQLite, whose single writer commits in
+	// order). Negative means none.
+	Settle time.Duration
 }
 
 // Service computes the scorecard.
@@ -68,6 +72,9 @@ func New(d *db.DB, reg *agency.Registry, opt Options) *Service {
 	}
 	if opt.Now == nil {
 		opt.Now = d.Now
+	}
+	if opt.Settle == 0 && d.Dialect == db.Postgres {
+		opt.Settle = 30 * time.Second
 	}
 	return &Service{db: d, reg: reg, opt: opt}
 }
