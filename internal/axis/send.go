@@ -323,45 +323,52 @@ func (s *Service) commitDocument(ctx context.Context, p *auth.Principal, pp *par
 	if bt != edxml.BusinessNew {
 		related = strings.TrimSpace(pp.pkg.Trace.Bussiness.DocumentId)
 	}
-	rc := &Receipt{ID: newID(), Kind: "document", DocumentID: strings.TrimSpace(h.DocumentId), From: strings.TrimSpace(h.From.OrganId), Signature: pp.sig}
+	id := newID()
+	rc := &Receipt{ID: id, Kind: "document", DocumentID: strings.TrimSpace(h.DocumentId), From: strings.TrimSpace(h.From.OrganId), Signature: pp.sig}
 	for _, to := range h.To {
 		rc.Recipients = append(rc.Recipients, strings.TrimSpace(to.OrganId))
 	}
 	report, _ := json.Marshal(pp.sig.Report)
 	priority, _ := strconv.Atoi(strings.TrimSpace(h.OtherInfo.Priority))
 	err = s.group.Do(ctx, func(tx *db.Tx) error {
-		rc.ReceivedAt = tx.Now
-		var existingID, existingSHA string
-		err := tx.QueryRow(ctx, "SELECT id, package_sha FROM axis_documents WHERE dedupe_key = ?", "doc:"+rc.DocumentID).Scan(&existingID, &existingSHA)
-		if err == nil {
-			if existingSHA != pp.ref.SHA256 {
-				return errs.Reasonf(errs.Conflict, "duplicate_document_id", "DocumentId %q was already sent with different content (as %s)", rc.DocumentID, existingID)
-			}
-			rc.ID, rc.Duplicate = existingID, true
-			return tx.QueryRow(ctx, "SELECT received_at FROM axis_documents WHERE id = ?", existingID).Scan(&rc.ReceivedAt)
-		}
-		if !db.IsNoRows(err) {
-			return err
-		}
+		// Set, not kept from an earlier run: the group committer may run this twice.
+		rc.ID, rc.Duplicate, rc.ReceivedAt = id, false, tx.Now
 		var relatedID string
 		if related != "" {
 			err := tx.QueryRow(ctx, "SELECT id FROM axis_documents WHERE dedupe_key = ?", "doc:"+related).Scan(&relatedID)
 			if db.IsNoRows(err) {
+				// A resend of an accepted package still gets its receipt, whatever became of the
+				// related document since.
+				if dup, err := s.duplicate(ctx, tx, rc, pp); dup || err != nil {
+					return err
+				}
 				return errs.Reasonf(errs.Invalid, "unknown_related_document", "Bussiness/DocumentId %q: no such document was sent through this axis", related)
 			}
 			if err != nil {
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO axis_documents (id, dedupe_key, kind, document_id, business_type, related_id, sender_code,
+		// The insert is the idempotency check: one statement for a new package (the common case);
+		// only when the DocumentId exists already is the stored row read.
+		res, err := tx.Exec(ctx, `INSERT INTO axis_documents (id, dedupe_key, kind, document_id, business_type, related_id, sender_code,
 			client_id, package_sha, package_size, package_inline, subject, code_number, code_notation, promulgation_date, type_name, priority,
 			attachments, signature_state, signer, signature_report, received_at)
-			VALUES (?, ?, 'document', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, 'document', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (dedupe_key) DO NOTHING`,
 			rc.ID, "doc:"+rc.DocumentID, rc.DocumentID, int(bt), relatedID, rc.From, p.ID, pp.ref.SHA256, pp.ref.Size, pp.inline,
 			truncate(strings.TrimSpace(h.Subject), 2000), truncate(strings.TrimSpace(h.Code.CodeNumber), 50), truncate(strings.TrimSpace(h.Code.CodeNotation), 100),
 			strings.TrimSpace(h.PromulgationInfo.PromulgationDate), truncate(strings.TrimSpace(h.DocumentType.TypeName), 200), priority,
-			len(pp.attachments), pp.sig.State, pp.sig.Signer, string(report), tx.Now); err != nil {
+			len(pp.attachments), pp.sig.State, pp.sig.Signer, string(report), tx.Now)
+		if err != nil {
 			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			if dup, err := s.duplicate(ctx, tx, rc, pp); dup || err != nil {
+				return err
+			}
+			return fmt.Errorf("axis: DocumentId %q conflicted on insert but no row holds it", rc.DocumentID)
 		}
 		for i, a := range pp.attachments {
 			if _, err := tx.Exec(ctx, `INSERT INTO axis_attachments (document, position, content_id, name, description, content_type, sha256, size)
@@ -390,6 +397,26 @@ func (s *Service) commitDocument(ctx context.Context, p *auth.Principal, pp *par
 		return nil, err
 	}
 	return rc, nil
+}
+
+// duplicate looks for a document already stored under rc's DocumentId. The same package again
+// turns rc into the first receipt (dup true); different content is a conflict.
+func (s *Service) duplicate(ctx context.Context, tx *db.Tx, rc *Receipt, pp *parsed) (bool, error) {
+	var existingID, existingSHA string
+	var receivedAt time.Time
+	err := tx.QueryRow(ctx, "SELECT id, package_sha, received_at FROM axis_documents WHERE dedupe_key = ?", "doc:"+rc.DocumentID).
+		Scan(&existingID, &existingSHA, &receivedAt)
+	if db.IsNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if existingSHA != pp.ref.SHA256 {
+		return false, errs.Reasonf(errs.Conflict, "duplicate_document_id", "DocumentId %q was already sent with different content (as %s)", rc.DocumentID, existingID)
+	}
+	rc.ID, rc.Duplicate, rc.ReceivedAt = existingID, true, receivedAt
+	return true, nil
 }
 
 func event(ctx context.Context, tx *db.Tx, document, agency, ev, status, detail string) error {

@@ -34,6 +34,7 @@ func (s *Service) commitStatus(ctx context.Context, p *auth.Principal, pp *parse
 	code := string(st.StatusCode)
 	rc := &Receipt{ID: newID(), Kind: "status", DocumentID: pp.pkg.DocumentKey(), From: from, Signature: pp.sig}
 	err := s.group.Do(ctx, func(tx *db.Tx) error {
+		rc.Recipients = nil // the group may run this function again
 		rc.ReceivedAt = tx.Now
 		var existingID string
 		err := tx.QueryRow(ctx, "SELECT id FROM axis_documents WHERE dedupe_key = ?", "status:"+pp.ref.SHA256).Scan(&existingID)

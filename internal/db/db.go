@@ -80,8 +80,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	// synchronous(FULL): a commit is on disk before it returns, so an acknowledgement after a
 	// commit survives power loss. busy_timeout covers other processes (the CLI) touching the file.
+	// temp_store(MEMORY) keeps statement journals and temporary tables off the disk.
 	base := "file:" + url.PathEscape(path) + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_time_format=sqlite"
+		"&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_time_format=sqlite"
 	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("db.Open(sqlite): %w", err)

@@ -6,9 +6,9 @@ import (
 	"sync"
 )
 
-// Group commits the work of concurrent callers in shared transactions (group commit). Each caller's
-// function runs inside its own savepoint, so a failing caller is rolled back alone, and every caller
-// returns only after the transaction holding its work is durably committed. Under load, one commit
+// Group commits the work of concurrent callers in shared transactions (group commit). A failing
+// caller is rolled back alone (the batch is then run again with a savepoint per caller), and every
+// caller returns only after the transaction holding its work is durably committed. Under load, one commit
 // (one fsync) then acknowledges many requests; alone, a caller waits for nobody.
 type Group struct {
 	db       *DB
@@ -39,7 +39,9 @@ func (d *DB) NewGroup(maxBatch int) *Group {
 }
 
 // Do runs fn in a shared transaction and returns after that transaction commits (fn's error, or the
-// commit's). fn must not keep the Tx or start other transactions.
+// commit's). fn must not keep the Tx or start other transactions. Like a retried transaction, fn may
+// run more than once (when another caller of its batch fails): it must set, not accumulate, what it
+// hands back to its caller.
 func (g *Group) Do(ctx context.Context, fn func(*Tx) error) error {
 	u := &unit{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
@@ -91,20 +93,57 @@ func (g *Group) loop() {
 	}
 }
 
+// run commits a batch. All callers' work first runs straight in one transaction, with no
+// savepoints (each costs statements and, on SQLite, a statement journal). If a caller fails, that
+// transaction is rolled back and the batch runs again with a savepoint per caller, so that the
+// failing caller is rolled back alone. Every caller is answered only after the transaction that
+// holds its work has committed, or with the error that kept it from committing.
 func (g *Group) run(batch []*unit) {
+	live := batch[:0:0]
+	for _, u := range batch {
+		if err := u.ctx.Err(); err != nil {
+			u.done <- mapError(g.db.Dialect, err) // never ran: nothing to wait for
+			continue
+		}
+		live = append(live, u)
+	}
+	switch len(live) {
+	case 0:
+		return
+	case 1:
+		live[0].done <- g.db.Tx(context.Background(), live[0].fn)
+		return
+	}
+	failed := false
+	err := g.db.Tx(context.Background(), func(tx *Tx) error {
+		failed = false // db.Tx may retry the whole transaction on PostgreSQL
+		for _, u := range live {
+			if err := u.fn(tx); err != nil {
+				failed = true
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || !failed {
+		// Committed, or the transaction itself failed (begin or commit): the same answer for all.
+		for _, u := range live {
+			u.done <- err
+		}
+		return
+	}
+	g.runSavepoints(live)
+}
+
+// runSavepoints runs the batch again, each caller inside its own savepoint.
+func (g *Group) runSavepoints(batch []*unit) {
 	results := make([]error, len(batch))
 	err := g.db.Tx(context.Background(), func(tx *Tx) error {
 		ctx := context.Background()
 		for i, u := range batch {
+			results[i] = nil
 			if err := u.ctx.Err(); err != nil {
 				results[i] = mapError(g.db.Dialect, err)
-				continue
-			}
-			if len(batch) == 1 {
-				results[i] = u.fn(tx)
-				if results[i] != nil {
-					return results[i]
-				}
 				continue
 			}
 			if _, err := tx.Exec(ctx, "SAVEPOINT group_unit"); err != nil {
@@ -123,12 +162,9 @@ func (g *Group) run(batch []*unit) {
 		return nil
 	})
 	for i, u := range batch {
-		switch {
-		case len(batch) == 1:
+		if err != nil {
 			u.done <- err
-		case err != nil:
-			u.done <- err
-		default:
+		} else {
 			u.done <- results[i]
 		}
 	}

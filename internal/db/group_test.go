@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/db/dbtest"
@@ -51,6 +53,122 @@ func TestGroupCommit(t *testing.T) {
 		})
 		if want := 400 - 58; n != want {
 			t.Errorf("%d rows committed, want %d", n, want)
+		}
+	})
+}
+
+// TestGroupCommitFailurePath holds the committer on one caller while a batch of others queues up,
+// one of which fails after writing: the batch then runs again with savepoints. Every other caller's
+// row is committed exactly once, the failing caller's write is gone, and each caller is answered
+// only once its row is visible (after the commit).
+func TestGroupCommitFailurePath(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		g := d.NewGroup(16)
+		defer g.Close()
+		started, release := make(chan struct{}), make(chan struct{})
+		blocker := make(chan error, 1)
+		go func() {
+			blocker <- g.Do(ctx, func(tx *db.Tx) error {
+				close(started)
+				<-release
+				_, err := tx.Exec(ctx, "INSERT INTO settings (key, value) VALUES ('f-blocker', 'v')")
+				return err
+			})
+		}()
+		<-started
+		const n = 8
+		var runs [n]atomic.Int32
+		results := make([]chan error, n)
+		for i := range n {
+			results[i] = make(chan error, 1)
+			go func() {
+				results[i] <- g.Do(ctx, func(tx *db.Tx) error {
+					runs[i].Add(1)
+					if _, err := tx.Exec(ctx, "INSERT INTO settings (key, value) VALUES (?, 'v')", fmt.Sprintf("f%d", i)); err != nil {
+						return err
+					}
+					if i == 3 { // writes, then fails: its write must not survive
+						return errs.Reasonf(errs.Invalid, "test_failure", "caller %d fails", i)
+					}
+					return nil
+				})
+			}()
+		}
+		time.Sleep(100 * time.Millisecond) // let the callers queue behind the blocker
+		close(release)
+		if err := <-blocker; err != nil {
+			t.Fatalf("blocker: %v", err)
+		}
+		rerun := false
+		for i := range n {
+			err := <-results[i]
+			if runs[i].Load() > 1 {
+				rerun = true
+			}
+			if i == 3 {
+				if errs.As(err).Reason != "test_failure" {
+					t.Errorf("caller 3: %v, want its own failure", err)
+				}
+				continue
+			}
+			if err != nil {
+				t.Errorf("caller %d: %v", i, err)
+				continue
+			}
+			var v string
+			if err := d.Read(ctx, func(tx *db.Tx) error {
+				return tx.QueryRow(ctx, "SELECT value FROM settings WHERE key = ?", fmt.Sprintf("f%d", i)).Scan(&v)
+			}); err != nil {
+				t.Errorf("caller %d answered but its row is not committed: %v", i, err)
+			}
+		}
+		var count int
+		d.Read(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, "SELECT count(*) FROM settings WHERE key LIKE 'f%'").Scan(&count)
+		})
+		if want := 1 + n - 1; count != want {
+			t.Errorf("%d rows committed, want %d", count, want)
+		}
+		if !rerun {
+			t.Errorf("no caller ran twice: the batch with a failing caller was not retried with savepoints (runs %v)", &runs)
+		}
+	})
+}
+
+// TestGroupCommitAllFailing checks a batch in which every caller fails: nothing is committed and
+// each caller gets its own error.
+func TestGroupCommitAllFailing(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		g := d.NewGroup(16)
+		defer g.Close()
+		var wg sync.WaitGroup
+		got := make([]error, 20)
+		for i := range got {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				got[i] = g.Do(ctx, func(tx *db.Tx) error {
+					if _, err := tx.Exec(ctx, "INSERT INTO settings (key, value) VALUES (?, 'v')", fmt.Sprintf("a%d", i)); err != nil {
+						return err
+					}
+					return errs.Reasonf(errs.Invalid, fmt.Sprintf("fail_%d", i), "caller %d fails", i)
+				})
+			}()
+		}
+		wg.Wait()
+		for i, err := range got {
+			if want := fmt.Sprintf("fail_%d", i); errs.As(err).Reason != want {
+				t.Errorf("caller %d: %v, want %s", i, err, want)
+			}
+		}
+		var count int
+		d.Read(ctx, func(tx *db.Tx) error {
+			return tx.QueryRow(ctx, "SELECT count(*) FROM settings WHERE key LIKE 'a%'").Scan(&count)
+		})
+		if count != 0 {
+			t.Errorf("%d rows of failing callers committed", count)
 		}
 	})
 }

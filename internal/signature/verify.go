@@ -293,18 +293,8 @@ func judgeChain(r *Report, leaf *x509.Certificate, rest, all []*x509.Certificate
 		r.problem(ProblemUntrusted, "no trust store to check the chain against")
 		return
 	}
-	inter := x509.NewCertPool()
-	for _, c := range rest {
-		inter.AddCert(c)
-	}
-	chains, err := leaf.Verify(x509.VerifyOptions{
-		Roots:         trust.pool,
-		Intermediates: inter,
-		CurrentTime:   at,
-		// Signing certificates carry emailProtection, clientAuth or no extended key usage at all; the
-		// default (serverAuth) would refuse them.
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-	})
+	// Chains are cached by certificate (the validity at the signing time is still checked each time).
+	chain, err := trust.VerifyChain(leaf, rest, at)
 	if err != nil {
 		var ci x509.CertificateInvalidError
 		if errors.As(err, &ci) && ci.Reason == x509.Expired {
@@ -318,7 +308,7 @@ func judgeChain(r *Report, leaf *x509.Certificate, rest, all []*x509.Certificate
 	}
 	r.Trusted = true
 	r.Chain = r.Chain[:0]
-	for _, c := range chains[0] {
+	for _, c := range chain {
 		r.Chain = append(r.Chain, certInfo(c))
 	}
 }
