@@ -65,6 +65,8 @@ func Run(ctx context.Context, rt Runtime, args []string) error {
 		return c.audit(rest)
 	case "axis":
 		return c.axis(rest)
+	case "gatewaysim":
+		return c.gatewaysim(rest)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "lienthong", version)
 		return nil
@@ -88,6 +90,7 @@ Usage: lienthong <command> [flags]
   user       officer accounts: create | list | passwd
   client     machine clients: create --agency CODE --name NAME [--subtree] | list | rotate --id ID
   audit      verify: check the hash chain of the audit log
+  gatewaysim a payment gateway simulator (approve/decline page, signed notifications, statement CSV)
   axis       client of a node's document exchange axis, over HTTP: send | received | get | ack | status | sent | agencies
   version    print the version
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -69,6 +70,13 @@ func (c *cli) serve(args []string, withDemo bool) error {
 			SessionTTL      string `json:"session_ttl"`
 			LockoutDuration string `json:"lockout_duration"`
 		}{m, m.TokenTTL.String(), m.SessionTTL.String(), m.LockoutDuration.String()})
+	}
+	if withDemo && !cfg.SSOProvider && cfg.SSOIssuer == "" {
+		// The demo is a national node: its own OpenID provider, which its portal logs citizens in with.
+		cfg.SSOProvider = true
+		if cfg.SSOSecret == "" {
+			cfg.SSOSecret = rand.Text()
+		}
 	}
 	log := c.logger(cfg)
 	slog.SetDefault(log)

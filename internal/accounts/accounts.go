@@ -39,6 +39,8 @@ type Handler struct {
 	SessionTTL    time.Duration
 	// Stats, when set, gives the home page its figures.
 	Stats func() []Stat
+	// SSO shows the national single sign-on on the login page (/sso/login serves it).
+	SSO bool
 }
 
 // Stat is one figure on the home page.

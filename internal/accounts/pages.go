@@ -29,10 +29,12 @@ type LoginView struct {
 	Login string
 	Next  string
 	Error string
+	// SSO offers citizens the national single sign-on (when this node is a relying party).
+	SSO bool
 }
 
 func (h *Handler) pageLogin(w http.ResponseWriter, r *http.Request) error {
-	return h.Pages.Render(w, r, http.StatusOK, "login", "login.title", LoginView{Next: safeNext(r.URL.Query().Get("next"))})
+	return h.Pages.Render(w, r, http.StatusOK, "login", "login.title", LoginView{Next: safeNext(r.URL.Query().Get("next")), SSO: h.SSO})
 }
 
 func (h *Handler) pageLoginPost(w http.ResponseWriter, r *http.Request) error {
@@ -43,7 +45,7 @@ func (h *Handler) pageLoginPost(w http.ResponseWriter, r *http.Request) error {
 	token, _, err := h.Auth.Login(r.Context(), login, r.PostForm.Get("password"))
 	if err != nil {
 		if errs.Is(err, errs.Unauthorized) {
-			return h.Pages.Render(w, r, http.StatusUnauthorized, "login", "login.title", LoginView{Login: login, Next: next, Error: errs.As(err).Reason})
+			return h.Pages.Render(w, r, http.StatusUnauthorized, "login", "login.title", LoginView{Login: login, Next: next, Error: errs.As(err).Reason, SSO: h.SSO})
 		}
 		return err
 	}

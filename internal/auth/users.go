@@ -320,6 +320,17 @@ func (s *Service) Login(ctx context.Context, login, password string) (string, *P
 	return token, p, err
 }
 
+// OpenSession starts a session for a user who signed in elsewhere (single sign-on at the national
+// provider) and returns its cookie token; the caller has established who the user is.
+func (s *Service) OpenSession(ctx context.Context, userID int64) (string, error) {
+	token, csrf := randomToken(32), randomToken(24)
+	return token, s.db.Tx(ctx, func(tx *db.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+			hashToken(token), userID, csrf, tx.Now, tx.Now.Add(s.opt.SessionTTL))
+		return err
+	})
+}
+
 var dummyHash, _ = HashPassword("not a real password")
 
 // recordFailure counts a failed login and locks the account at the threshold; the audit log gets

@@ -53,6 +53,20 @@ type Config struct {
 	AxisUpstreamClientSecret string `json:"axis_upstream_client_secret" env:"AXIS_UPSTREAM_CLIENT_SECRET" flag:"axis-upstream-client-secret" help:"client_secret of this node at the upstream axis"`
 	// MaxPackageBytes bounds one edXML package.
 	MaxPackageBytes int64 `json:"max_package_bytes" env:"MAX_PACKAGE_BYTES" flag:"max-package-bytes" help:"largest accepted edXML package"`
+	// SSOProvider runs the OpenID Connect provider at /oidc (the national node).
+	SSOProvider bool `json:"sso_provider" env:"SSO_PROVIDER" flag:"sso-provider" help:"run the OpenID Connect provider at /oidc (national node)"`
+	// SSOSecret seals SSO access tokens and login cookies; required when either SSO mode is on.
+	SSOSecret string `json:"sso_secret" env:"SSO_SECRET" flag:"sso-secret" help:"long random secret sealing SSO tokens and login cookies"`
+	// SSOIssuer, SSOClientID and SSOClientSecret make this node a relying party of the national
+	// provider (a provincial node): citizens log in there.
+	SSOIssuer       string `json:"sso_issuer" env:"SSO_ISSUER" flag:"sso-issuer" help:"issuer URL of the national OpenID provider (relying-party mode)"`
+	SSOClientID     string `json:"sso_client_id" env:"SSO_CLIENT_ID" flag:"sso-client-id" help:"this node's client_id at the OpenID provider"`
+	SSOClientSecret string `json:"sso_client_secret" env:"SSO_CLIENT_SECRET" flag:"sso-client-secret" help:"this node's client_secret at the OpenID provider"`
+	// PaymentBankSecret is the HMAC-SHA512 secret shared with the bank-style gateway ("bank");
+	// PaymentIntermediaryKey is the PEM file of the intermediary's RSA public key ("inter"). A gateway
+	// without its key is not offered.
+	PaymentBankSecret      string `json:"payment_bank_secret" env:"PAYMENT_BANK_SECRET" flag:"payment-bank-secret" help:"HMAC-SHA512 secret of the bank payment gateway"`
+	PaymentIntermediaryKey string `json:"payment_intermediary_key" env:"PAYMENT_INTERMEDIARY_KEY" flag:"payment-intermediary-key" help:"PEM file of the intermediary gateway's RSA public key"`
 	// LockoutDuration is how long a locked account stays locked.
 	LockoutDuration time.Duration `json:"lockout_duration" env:"LOCKOUT_DURATION" flag:"lockout-duration" help:"how long a locked account stays locked"`
 }
@@ -155,6 +169,12 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("config: an axis upstream needs axis_scope and this node's client credentials there")
 		}
 	}
+	if (c.SSOProvider || c.SSOIssuer != "") && len(c.SSOSecret) < 16 {
+		return fmt.Errorf("config: single sign-on needs sso_secret (at least 16 characters)")
+	}
+	if c.SSOIssuer != "" && (c.SSOClientID == "" || c.SSOClientSecret == "") {
+		return fmt.Errorf("config: an SSO issuer needs this node's sso_client_id and sso_client_secret there")
+	}
 	if c.MaxPackageBytes < 1<<20 {
 		return fmt.Errorf("config: max_package_bytes must be at least 1 MiB")
 	}
@@ -184,6 +204,15 @@ func (c Config) Masked() Config {
 	if m.AxisUpstreamClientSecret != "" {
 		m.AxisUpstreamClientSecret = "xxxxx"
 	}
+	if m.PaymentBankSecret != "" {
+		m.PaymentBankSecret = "xxxxx"
+	}
+	if m.SSOSecret != "" {
+		m.SSOSecret = "xxxxx"
+	}
+	if m.SSOClientSecret != "" {
+		m.SSOClientSecret = "xxxxx"
+	}
 	return m
 }
 
@@ -203,6 +232,8 @@ func bind(fs *flag.FlagSet, c *Config) {
 			fs.Int64Var(p, name, *p, help)
 		case *time.Duration:
 			fs.DurationVar(p, name, *p, help)
+		case *bool:
+			fs.BoolVar(p, name, *p, help)
 		}
 	}
 }
@@ -235,6 +266,12 @@ func applyEnv(c *Config, env func(string) string) error {
 				return fmt.Errorf("config: %s=%q is not a number", name, s)
 			}
 			field.SetInt(n)
+		case bool:
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				return fmt.Errorf("config: %s=%q is not true or false", name, s)
+			}
+			field.SetBool(b)
 		case time.Duration:
 			d, err := time.ParseDuration(s)
 			if err != nil {

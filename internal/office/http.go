@@ -72,7 +72,7 @@ var (
 func (h *Handler) Routes() []api.Route {
 	signedIn := api.AnyPrincipal
 	const tag = "office"
-	return []api.Route{
+	return append([]api.Route{
 		{Method: "GET", Path: "/api/v1/office/document-types", Summary: "The 29 document types of Decree 30 with their abbreviations", Tag: tag,
 			Access: signedIn, Handler: h.apiTypes, Response: []DocumentType{}},
 
@@ -154,7 +154,7 @@ func (h *Handler) Routes() []api.Route {
 			Access: signedIn, Handler: h.apiGetSettings, Response: Settings{}},
 		{Method: "PUT", Path: "/api/v1/office/settings/{agency}", Summary: "Change an agency's office settings (automatic registration, place name)", Tag: tag,
 			Access: signedIn, Handler: h.apiSetSettings, Request: Settings{}, Response: Settings{}},
-	}
+	}, h.keyRoutes()...)
 }
 
 func principal(r *http.Request) *auth.Principal { return auth.FromContext(r.Context()) }

@@ -536,17 +536,27 @@ func (s *Service) sign(ctx context.Context, by *auth.Principal, id int64, c Chan
 		return nil, errs.Reasonf(errs.Invalid, "bad_method", "signature method %q: want digital or paper", method)
 	}
 	var signedFile *File
+	var personal *PersonalSigner
 	if method == SignedDigitally && s.opt.SignPDF != nil {
 		main, ok := o.main()
 		if !ok {
 			return nil, errs.Reasonf(errs.Invalid, "no_main_file", "document %d has no PDF to sign", id)
 		}
+		at := s.db.Now()
+		// A revoked or expired personal certificate stops the step before anything is signed.
+		personal, err = s.personalSigner(ctx, by.ID, at)
+		if err != nil {
+			return nil, err
+		}
 		pdf, err := s.readBlob(ctx, main.SHA256)
 		if err != nil {
 			return nil, err
 		}
+		if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+			return nil, errs.Reasonf(errs.Invalid, "not_pdf", "the main file of document %d is not a PDF", id)
+		}
 		out, err := s.opt.SignPDF(ctx, SignRequest{Agency: o.Agency, AgencyName: o.AgencyName, DocumentID: id, SignerName: o.SignerName,
-			SignerTitle: o.SignerTitle, Principal: by, At: s.db.Now(), PDF: pdf})
+			SignerTitle: o.SignerTitle, Principal: by, At: at, PDF: pdf, Personal: personal})
 		if err != nil {
 			return nil, fmt.Errorf("office: signing document %d: %w", id, err)
 		}
@@ -573,6 +583,9 @@ func (s *Service) sign(ctx context.Context, by *auth.Principal, id int64, c Chan
 		if signedFile != nil {
 			if _, err := tx.Exec(ctx, "UPDATE office_attachments SET sha256 = ?, size = ?, added_at = ?, added_by = ? WHERE owner_kind = ? AND owner_id = ? AND role = ?",
 				signedFile.SHA256, signedFile.Size, tx.Now, by.Actor(), KindOutgoing, id, RoleMain); err != nil {
+				return err
+			}
+			if err := recordSignedPDF(ctx, tx, locked.Agency, id, by.Actor(), personal != nil); err != nil {
 				return err
 			}
 		}
@@ -668,9 +681,13 @@ func (s *Service) planIssue(ctx context.Context, o *Outgoing) (issuePlan, error)
 func (s *Service) issue(ctx context.Context, by *auth.Principal, id int64, c Change, k idem) (*Outgoing, error) {
 	var out *Outgoing
 	var plan issuePlan
-	err := s.write(ctx, func(tx *db.Tx) error {
+	sealed, err := s.seal(ctx, by, id, c)
+	if err != nil {
+		return nil, fmt.Errorf("office.Issue(%d): %w", id, err)
+	}
+	err = s.write(ctx, func(tx *db.Tx) error {
 		var err error
-		out, plan, err = s.issueTx(ctx, tx, by, id, c, k)
+		out, plan, err = s.issueTx(ctx, tx, by, id, c, k, sealed)
 		return err
 	})
 	if err != nil {
@@ -685,7 +702,7 @@ func (s *Service) issue(ctx context.Context, by *auth.Principal, id int64, c Cha
 	return out, nil
 }
 
-func (s *Service) issueTx(ctx context.Context, tx *db.Tx, by *auth.Principal, id int64, c Change, k idem) (*Outgoing, issuePlan, error) {
+func (s *Service) issueTx(ctx context.Context, tx *db.Tx, by *auth.Principal, id int64, c Change, k idem, sealed *sealedFile) (*Outgoing, issuePlan, error) {
 	var plan issuePlan
 	o, err := getOutgoing(ctx, tx, id, true)
 	if err != nil {
@@ -700,6 +717,11 @@ func (s *Service) issueTx(ctx context.Context, tx *db.Tx, by *auth.Principal, id
 	// The checks come before the number is taken, although a failure would give it back anyway.
 	if plan, err = s.planIssue(ctx, o); err != nil {
 		return nil, plan, err
+	}
+	if sealed != nil {
+		if err := sealed.apply(ctx, tx, o, by); err != nil {
+			return nil, plan, err
+		}
 	}
 	t, _ := vn.DocumentTypeByNumber(o.Type)
 	local := tx.Now.In(s.cal.Location())

@@ -1058,7 +1058,9 @@ type FilesView struct {
 	Problem *errs.Error
 	Errors  map[string][]string
 	Rates   *RateReport
-	Chart   rateChart
+	// Signatures are the digital-signature figures of the same year.
+	Signatures *SignatureReport
+	Chart      rateChart
 	// FileStatuses are the choices of the status filter.
 	FileStatuses []string
 }
@@ -1099,6 +1101,9 @@ func (h *Handler) renderFiles(w http.ResponseWriter, r *http.Request, status int
 		return err
 	}
 	if v.Rates, err = h.Office.ElectronicRates(ctx, p, v.Agency, year); err != nil {
+		return err
+	}
+	if v.Signatures, err = h.Office.SignatureFigures(ctx, p, v.Agency, year); err != nil {
 		return err
 	}
 	msgs := h.Pages.Messages(web.Lang(r))

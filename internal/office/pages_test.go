@@ -249,10 +249,11 @@ func TestPages(t *testing.T) {
 	wantRedirect(t, b.post("/office/files/"+fID+"/add", drafterLD.ID, url.Values{"kind": {"outgoing"}, "document_id": {id}}), "/office/files/"+fID)
 	wantRedirect(t, b.post("/office/files/"+fID+"/close", drafterLD.ID, url.Values{}), "/office/files/"+fID)
 	wantPage(t, b.get("/office/files/"+fID, drafterLD.ID), 200, "000.00.00.H36.2026.01.TH", "01/QĐ-UBND", "Đã đóng")
-	wantPage(t, b.get("/office/files?agency="+ubndLD, drafterLD.ID), 200, "000.00.00.H36.2026.01.TH", "rates-data", "/static/vendor/echarts.min.js")
+	wantPage(t, b.get("/office/files?agency="+ubndLD, drafterLD.ID), 200, "000.00.00.H36.2026.01.TH", "rates-data", "/static/vendor/echarts.min.js", "signature-figures", "Ký số văn bản đi năm 2026")
 
 	// Registers: the preview and the download links.
-	wantPage(t, b.get("/office/registers?agency="+ubndLD, clerkLD.ID), 200, "01/QĐ-UBND", "/api/v1/office/registers/outgoing.xlsx?agency=000.00.00.H36&amp;from=2026-01-01")
+	wantPage(t, b.get("/office/registers?agency="+ubndLD, clerkLD.ID), 200, "01/QĐ-UBND", "/api/v1/office/registers/outgoing.xlsx?agency=000.00.00.H36&amp;from=2026-01-01",
+		"/api/v1/office/registers/outgoing.pdf?agency=000.00.00.H36&amp;from=2026-01-01", "/api/v1/office/registers/incoming.pdf?")
 	wantPage(t, b.get("/office/registers?agency="+ubndDL, clerkDL.ID), 200, "123/STC-NS", "Sở Tài chính tỉnh Đắk Lắk")
 
 	// Another province's leader: not found for the document, forbidden for the agency's desk.
@@ -284,6 +285,15 @@ func TestPages(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(en), "Issued") || !strings.Contains(string(en), "01/QĐ-UBND") {
 		t.Fatalf("English page:\n%s", en)
+	}
+
+	// The PDF register through the API.
+	r = b.get("/api/v1/office/registers/outgoing.pdf?agency="+ubndLD, clerkLD.ID)
+	if r.code != 200 || r.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(r.body, "%PDF-") || !strings.Contains(r.header.Get("Content-Disposition"), ".pdf") {
+		t.Fatalf("outgoing.pdf: %d %v", r.code, r.header)
+	}
+	if r = b.get("/api/v1/office/registers/outgoing.pdf?agency="+ubndLD, clerkDL.ID); r.code != 403 {
+		t.Fatalf("outgoing.pdf for another province: %d", r.code)
 	}
 
 	// The XLSX registers through the API.

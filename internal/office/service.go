@@ -32,6 +32,9 @@ type SignRequest struct {
 	Principal   *auth.Principal
 	At          time.Time
 	PDF         []byte
+	// Personal is the leader's own registered key, certificate and signature image; nil when he
+	// has none registered, and the agency's key signs instead.
+	Personal *PersonalSigner
 }
 
 // SignFunc signs a PDF (PAdES) and returns the signed PDF. internal/signature provides one once its
@@ -65,11 +68,17 @@ type Options struct {
 	DueSoonDays int
 	// SignPDF, when set, signs the main PDF with the leader's signature at the sign step.
 	SignPDF SignFunc
+	// SealPDF, when set, adds the agency's own signature (its seal, Decree 30) to the main PDF of a
+	// digitally signed document when it is issued; SignRequest.SignerName is then empty.
+	SealPDF SignFunc
 	// SignPackage, when set, signs each edXML package before it goes to the axis.
 	SignPackage PackageSignFunc
 	// LookupPerson, when set, checks that assignees are officers of the document's agency and
 	// supplies their names; without it an assignee is recorded as given.
 	LookupPerson PersonFunc
+	// Keys, when set, keeps leaders' personal signing keys (RegisterSigningKey); FileKeys keeps
+	// them in 0600 files. Without it leaders cannot register keys and the agency's key signs.
+	Keys KeyStore
 	// RetryAfter is how long an unsent package or status packet waits before the poller sends it
 	// again (default 10 s), so that it does not race the request that is sending it.
 	RetryAfter time.Duration

@@ -34,9 +34,14 @@ import (
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/feedback"
 	"github.com/lienthong/lienthong/internal/jobs"
+	"github.com/lienthong/lienthong/internal/meeting"
+	"github.com/lienthong/lienthong/internal/national"
 	"github.com/lienthong/lienthong/internal/office"
+	"github.com/lienthong/lienthong/internal/payment"
 	"github.com/lienthong/lienthong/internal/scorecard"
 	"github.com/lienthong/lienthong/internal/signature"
+	"github.com/lienthong/lienthong/internal/sso"
+	"github.com/lienthong/lienthong/internal/vn"
 	"github.com/lienthong/lienthong/internal/web"
 )
 
@@ -54,6 +59,17 @@ type Node struct {
 	Feedback *feedback.Service
 	Office   *office.Service
 	Copies   *certcopy.Service
+	// National holds the dossiers provinces synchronise (national node); NationalOutbox sends this
+	// node's dossier changes upstream and NationalPull pulls the catalogue (provincial node; nil else).
+	National       *national.Service
+	NationalOutbox *national.Outbox
+	NationalPull   *national.CataloguePull
+	Meetings       *meeting.Service
+	Payments       *payment.Service
+	// SSO is the OpenID Connect provider (national node), SSORP the relying party that logs
+	// citizens in through it; either may be nil.
+	SSO   *sso.Provider
+	SSORP *sso.RP
 	// Scorecard folds every module's activity into the provinces' scorecard.
 	Scorecard *scorecard.Service
 	Jobs      *jobs.SQL
@@ -68,7 +84,7 @@ func NewRenderer() (*web.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages, office.RegisterPages, scorecard.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages, office.RegisterPages, scorecard.RegisterPages, national.RegisterPages, meeting.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -144,18 +160,41 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	})
 	n.Feedback = feedback.New(d, n.Calendar, n.Registry, feedback.Options{})
 	n.Office = office.New(d, n.Blobs, n.Registry, n.Calendar, n.Axis, office.Options{
-		// The sign step signs the main PDF (PAdES) with the issuing agency's key; personal keys of
-		// leaders (tokens) are not yet registered per person.
+		// Leaders' personal keys: 0600 files under the data folder.
+		Keys: office.FileKeys{Dir: filepath.Join(cfg.Data, "office-keys")},
+		// The sign step: the leader's personal visible signature (image, name, time), or the agency's
+		// key when the leader has registered none. Approval signatures, so the agency's seal can follow.
 		SignPDF: func(ctx context.Context, r office.SignRequest) ([]byte, error) {
-			s, err := signers.For(ctx, r.Agency)
-			if err != nil {
-				return nil, err
-			}
 			name := r.SignerName
 			if name == "" {
 				name = r.AgencyName
 			}
-			return signature.SignPDF(r.PDF, s, signature.PDFSignOptions{Name: name, Reason: strings.TrimSpace(r.SignerTitle + " " + r.AgencyName), Time: r.At})
+			opts := signature.PDFSignOptions{Name: name, Reason: strings.TrimSpace(r.SignerTitle + " " + r.AgencyName), Time: r.At, Approval: true}
+			var s signature.Signer
+			var err error
+			if r.Personal != nil {
+				if s, err = signature.ParsePEM(r.Personal.CertPEM, r.Personal.KeyPEM); err != nil {
+					return nil, err
+				}
+				if opts.Appearance, err = signature.LeaderAppearance(r.Personal.Image, name, r.At); err != nil {
+					return nil, err
+				}
+			} else if s, err = signers.For(ctx, r.Agency); err != nil {
+				return nil, err
+			}
+			return signature.SignPDF(r.PDF, s, opts)
+		},
+		// At issue: the agency's visible seal signature over a third of the leader's (Decree 30).
+		SealPDF: func(ctx context.Context, r office.SignRequest) ([]byte, error) {
+			s, err := signers.For(ctx, r.Agency)
+			if err != nil {
+				return nil, err
+			}
+			app, err := signature.SealAppearance(r.AgencyName)
+			if err != nil {
+				return nil, err
+			}
+			return signature.SignPDF(r.PDF, s, signature.PDFSignOptions{Name: r.AgencyName, Reason: "Ban hành", Time: r.At, Approval: true, Appearance: app})
 		},
 		LookupPerson: func(ctx context.Context, login string) (office.Person, error) {
 			u, err := n.Auth.User(ctx, login)
@@ -167,7 +206,22 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	})
 
 	n.Scorecard = scorecard.New(d, n.Registry, scorecard.Options{})
+	n.National = national.New(d, national.Options{Procedures: national.CatalogLookup(n.Catalog), Applicants: n.Auth, Catalog: n.Catalog})
+	if cfg.AxisUpstream != "" && cfg.AxisScope != "" {
+		// A provincial node: its dossier changes go to the national node, whose catalogue comes down.
+		n.NationalOutbox = national.NewOutbox(d, cfg.AxisUpstream, cfg.AxisUpstreamClientID, cfg.AxisUpstreamClientSecret)
+		n.NationalOutbox.Province = cfg.AxisScope
+		n.NationalPull = &national.CataloguePull{Upstream: strings.TrimRight(cfg.AxisUpstream, "/"), Local: n.Catalog, Scope: cfg.AxisScope}
+	}
+	n.Meetings = meeting.New(d, n.Registry, signers.For, meeting.Options{Papers: meeting.OfficePapers(n.Office)})
+	if n.Payments, err = n.buildPayments(); err != nil {
+		return nil, err
+	}
 	n.Copies = certcopy.New(d, n.Blobs, n.Registry, signers.For, certcopy.Options{PublicURL: cfg.PublicURL(), Trust: trust})
+
+	if err := n.buildSSO(ctx); err != nil {
+		return nil, err
+	}
 
 	pages, err := NewRenderer()
 	if err != nil {
@@ -183,7 +237,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	}
 	agencies := &agency.Handler{Registry: n.Registry, Pages: pages}
 	acc := &accounts.Handler{Auth: n.Auth, DB: d, Pages: pages, SessionTTL: cfg.SessionTTL,
-		SecureCookies: strings.HasPrefix(cfg.PublicURL(), "https://"), Stats: n.homeStats}
+		SecureCookies: strings.HasPrefix(cfg.PublicURL(), "https://"), Stats: n.homeStats, SSO: n.SSORP != nil}
 	rr.Handle(agencies.Routes()...)
 	rr.Handle(agencies.PageRoutes()...)
 	procedures := &catalog.Handler{Catalog: n.Catalog, Pages: pages, AgencyName: func(code string) string {
@@ -211,6 +265,13 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	copies := &certcopy.Handler{Copies: n.Copies, Pages: pages}
 	rr.Handle(copies.Routes()...)
 	rr.Handle(copies.PageRoutes()...)
+	hub := &national.Handler{National: n.National, Outbox: n.NationalOutbox, Pages: pages}
+	rr.Handle(hub.Routes()...)
+	rr.Handle(hub.PageRoutes()...)
+	meetings := &meeting.Handler{Meetings: n.Meetings, Pages: pages}
+	rr.Handle(meetings.Routes()...)
+	rr.Handle(meetings.PageRoutes()...)
+	rr.Handle((&payment.Handler{Payments: n.Payments, Signer: signers.For}).Routes()...)
 	scores := &scorecard.Handler{Scorecard: n.Scorecard, Pages: pages}
 	rr.Handle(scores.Routes()...)
 	rr.Handle(scores.PageRoutes()...)
@@ -243,6 +304,17 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	rr.HandleRaw("GET /openapi.json", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		api.WriteJSON(w, http.StatusOK, n.OpenAPI())
 	}))
+	// The national portal's data-sharing envelope, as provincial software (OpenCPS) sends it: it
+	// authenticates by its own session, so it is mounted raw.
+	compat := &national.Compat{National: n.National, Auth: n.Auth, Catalog: n.Catalog, Agencies: n.Registry}
+	rr.HandleRaw("POST /compat/dvcqg/login", http.HandlerFunc(compat.Login))
+	rr.HandleRaw("POST /compat/dvcqg/service", http.HandlerFunc(compat.Service))
+	if n.SSO != nil {
+		rr.HandleRaw("/oidc/", n.SSO.Handler()) // the protocol's own endpoints and login page
+	}
+	if n.SSORP != nil {
+		rr.HandleRaw("GET /sso/", n.SSORP.Handler())
+	}
 	rr.HandleRaw("GET /static/", web.Static())
 	rr.HandleRaw("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
 	// Anything else is a 404 in the caller's language: JSON under /api, a page elsewhere.
@@ -265,6 +337,70 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	cop := http.NewCrossOriginProtection()
 	n.Handler = api.SecurityHeaders(cop.Handler(n.Auth.Middleware(metrics.Instrument(rr.Mux))))
 	return n, nil
+}
+
+// buildPayments sets up the payment platform with the gateways whose keys are configured. A paid
+// bill moves its dossier on from "payment requested" (the job is retried until it succeeds).
+func (n *Node) buildPayments() (*payment.Service, error) {
+	var gateways []payment.Gateway
+	if n.Config.PaymentBankSecret != "" {
+		gateways = append(gateways, payment.HMACGateway{ID: "bank", Secret: []byte(n.Config.PaymentBankSecret)})
+	}
+	if n.Config.PaymentIntermediaryKey != "" {
+		b, err := os.ReadFile(n.Config.PaymentIntermediaryKey)
+		if err != nil {
+			return nil, fmt.Errorf("server: payment intermediary key: %w", err)
+		}
+		pub, err := payment.ParseRSAPublicKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("server: payment intermediary key: %w", err)
+		}
+		gateways = append(gateways, payment.RSAGateway{ID: "inter", Public: pub})
+	}
+	return payment.New(n.DB, payment.Options{Gateways: gateways,
+		OnPaid: func(ctx context.Context, code string) error {
+			d, err := n.Dossiers.Get(ctx, auth.System, code)
+			if err != nil {
+				return err
+			}
+			if d.Status != vn.DossierPaymentRequested {
+				return nil // already moved on (a repeated job)
+			}
+			_, err = n.Dossiers.Transition(ctx, auth.System, code, dossier.Change{To: d.ResumeStatus, Reason: "Đã nộp phí, lệ phí trực tuyến"})
+			return err
+		}}), nil
+}
+
+// buildSSO makes the node an OpenID provider (national node) and/or a relying party. A provider
+// node is also a relying party of itself, so that its own portal logs citizens in the same way the
+// provinces' portals do.
+func (n *Node) buildSSO(ctx context.Context) error {
+	cfg := n.Config
+	secure := strings.HasPrefix(cfg.PublicURL(), "https://")
+	issuer, clientID, clientSecret := cfg.SSOIssuer, cfg.SSOClientID, cfg.SSOClientSecret
+	if cfg.SSOProvider {
+		var err error
+		n.SSO, err = sso.NewProvider(ctx, n.DB, n.Auth, sso.Options{Issuer: cfg.PublicURL() + "/oidc", Secret: cfg.SSOSecret,
+			Insecure: !secure, SecureCookies: secure})
+		if err != nil {
+			return err
+		}
+		if issuer == "" {
+			issuer, clientID = cfg.PublicURL()+"/oidc", "portal"
+			clientSecret, err = n.SSO.RegisterClient(ctx, sso.Client{ID: clientID, Name: "Cổng dịch vụ công của nút này",
+				RedirectURIs: []string{cfg.PublicURL() + "/sso/callback"}, PostLogoutRedirects: []string{cfg.PublicURL() + "/"}})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if issuer == "" {
+		return nil
+	}
+	var err error
+	n.SSORP, err = sso.NewRP(n.Auth, sso.RPOptions{Issuer: issuer, ClientID: clientID, ClientSecret: clientSecret,
+		PublicURL: cfg.PublicURL(), Secret: cfg.SSOSecret, SecureCookies: secure, SessionTTL: cfg.SessionTTL, OpenSession: n.Auth.OpenSession})
+	return err
 }
 
 // OpenAPI returns the node's OpenAPI document, including the token endpoint.
@@ -320,6 +456,9 @@ func (n *Node) Close() error {
 	if n.Dossiers != nil {
 		n.Dossiers.Close()
 	}
+	if n.Payments != nil {
+		n.Payments.Close()
+	}
 	return n.DB.Close()
 }
 
@@ -374,6 +513,8 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 	forward.Start(ctx)
 	hooks := jobs.NewRunner(n.Jobs, axis.WebhookQueue, n.Axis.CallWebhook, jobs.RunnerOptions{Concurrency: 8, Backoff: axis.WebhookBackoff})
 	hooks.Start(ctx)
+	paid := jobs.NewRunner(n.Jobs, payment.PaidQueue, n.Payments.NotifyPaid, jobs.RunnerOptions{Concurrency: 2})
+	paid.Start(ctx)
 	background := []func(context.Context){
 		func(ctx context.Context) { n.Registry.Watch(ctx, 3*time.Second) },
 		func(ctx context.Context) { n.Catalog.Watch(ctx, 3*time.Second) },
@@ -384,6 +525,14 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 		// Reads fold what is new too; the loop keeps the scorecard's counts close to live.
 		func(ctx context.Context) { n.Scorecard.Run(ctx, 30*time.Second) },
 	}
+	if n.SSO != nil {
+		background = append(background, n.SSO.Run)
+	}
+	// Ballots whose deadline passed are tallied and published.
+	background = append(background, func(ctx context.Context) { n.Meetings.Run(ctx, 30*time.Second) })
+	if n.NationalOutbox != nil {
+		background = append(background, n.NationalOutbox.Run, func(ctx context.Context) { n.NationalPull.Run(ctx, time.Hour) })
+	}
 	done := make(chan struct{}, len(background))
 	for _, run := range background {
 		go func() { run(ctx); done <- struct{}{} }()
@@ -392,6 +541,7 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 		cancel()
 		forward.Stop()
 		hooks.Stop()
+		paid.Stop()
 		for range background {
 			<-done
 		}

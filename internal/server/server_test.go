@@ -29,6 +29,8 @@ func newNode(t testing.TB) *server.Node {
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
 	cfg.LogLevel = "error"
+	cfg.PaymentBankSecret = "access-table-bank-secret"
+	cfg.SSOProvider, cfg.SSOSecret = true, "access-table-sso-secret"
 	n, err := server.Open(context.Background(), cfg, "test")
 	if err != nil {
 		t.Fatal(err)
@@ -198,6 +200,57 @@ func TestAccessTable(t *testing.T) {
 		{method: "POST", path: ccp + "/revocation", body: `{"reason":""}`, want: [8]int{no, 400, 400, deny, deny, deny, deny, deny}},
 		{method: "GET", path: ccp + "/verification", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "POST", path: ccp + "/verification", contentType: "application/pdf", body: "%PDF-1.7\n%%EOF\n", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		// Leaders' personal signing keys (registered by admins of the agency), signature figures and
+		// the registers as PDF.
+		{method: "PUT", path: "/api/v1/office/signing-keys/lanhdao.h36", body: `{"agency":"000.00.00.H36","certificate":"x","key":"y"}`, want: [8]int{no, 400, 400, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/office/signing-keys/lanhdao.h36", want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "POST", path: "/api/v1/office/signing-keys/lanhdao.h36/revocation", body: `{"reason":"Mất thiết bị"}`, want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "GET", path: "/api/v1/office/signature-figures?scope=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/office/registers/outgoing.pdf?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/office/registers/incoming.pdf?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		// The national hub: provinces' connected systems send batches (refusals are answered per
+		// record); officers over a province read its refusals and gaps; citizens see their own dossiers.
+		{method: "POST", path: "/api/v1/national/dossiers:batch", body: `{"data":[{"MaHoSo":"x"}]}`, want: [8]int{no, deny, deny, deny, deny, deny, ok, deny}},
+		{method: "POST", path: "/api/v1/national/progress:batch", body: `{"data":[{"MaHoSo":"x"}]}`, want: [8]int{no, deny, deny, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/national/provinces/000.00.00.H36/refusals", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/national/provinces/000.00.00.H36/gaps", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/national/provinces/000.00.00.H36/dossiers", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/national/figures", want: [8]int{no, ok, ok, ok, deny, ok, deny, deny}},
+		{method: "GET", path: "/api/v1/national/dossiers/000.00.12.H36-260115-0001", want: [8]int{404, 404, 404, 404, 404, 404, 404, 404}},
+		{method: "GET", path: "/api/v1/national/my-dossiers", want: [8]int{no, deny, deny, deny, deny, deny, deny, ok}},
+		{method: "GET", path: "/api/v1/national/outbox", want: [8]int{no, 404, 404, 404, deny, 404, deny, deny}},
+		// Meetings and ballots: leaders and administrators of the convening agency organise; members
+		// read and answer; machine clients and applicants are refused.
+		{method: "GET", path: "/api/v1/meetings", want: [8]int{no, ok, ok, ok, ok, ok, deny, deny}},
+		{method: "POST", path: "/api/v1/meetings", body: `{"agency":"000.00.00.H36","title":"Họp UBND tỉnh","kind":"provincial_committee","starts_at":"2026-12-01T08:00:00+07:00"}`, want: [8]int{no, made, made, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/meetings/999999", want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "POST", path: "/api/v1/meetings/999999/attendance", body: `{"login":"x","attendance":"present"}`, want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "PUT", path: "/api/v1/meetings/999999/minutes", body: `{"text":"x"}`, want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "POST", path: "/api/v1/meetings/999999/minutes/approve", want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "POST", path: "/api/v1/meetings/999999/minutes/sign", want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "GET", path: "/api/v1/meetings/999999/minutes.pdf", want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "PUT", path: "/api/v1/meetings/999999/conclusions", body: `{"conclusions":[]}`, want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "POST", path: "/api/v1/meetings/999999/tasks", want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "GET", path: "/api/v1/ballots", want: [8]int{no, ok, ok, ok, ok, ok, deny, deny}},
+		{method: "POST", path: "/api/v1/ballots", body: `{"agency":"000.00.00.H36","question":"Đồng ý?","deadline":"2099-01-01T00:00:00Z","members":[{"login":"clerk.h36"}]}`, want: [8]int{no, made, made, deny, deny, deny, deny, deny}},
+		{method: "GET", path: "/api/v1/ballots/999999", want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "PUT", path: "/api/v1/ballots/999999/answer", body: `{"answer":"agree"}`, want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "POST", path: "/api/v1/ballots/999999/publish", want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "GET", path: "/api/v1/ballots/999999/record.pdf", want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		// Payments: the agency's officers and systems make bills; notifications are public but must
+		// carry the gateway's signature (a bad one is 401 for everybody); reconciliation is for the
+		// national administrators.
+		{method: "POST", path: "/api/v1/payment/bills", body: `{"agency_code":"000.00.00.H36","payer_name":"A","lines":[{"kind":"le_phi","name":"x","amount":1000}]}`, want: [8]int{no, made, made, deny, deny, deny, made, deny}},
+		{method: "GET", path: "/api/v1/payment/bills/NOSUCHBILL", want: [8]int{no, 404, 404, 404, 404, 404, 404, 404}},
+		{method: "POST", path: "/api/v1/payment/bills/NOSUCHBILL/payments?gateway=bank", want: [8]int{no, 404, 404, 404, 404, 404, 404, 404}},
+		{method: "POST", path: "/api/v1/payment/notifications", body: `{"gateway":"bank","notification_id":"x","payment_id":"P1","amount":1,"currency":"VND","outcome":"success","signature":"00"}`, want: [8]int{no, no, no, no, no, no, no, no}},
+		{method: "GET", path: "/api/v1/payment/payments/NOSUCH/receipt", want: [8]int{no, 404, 404, 404, 404, 404, 404, 404}},
+		{method: "POST", path: "/api/v1/payment/payments/NOSUCH/refunds", body: `{"amount":1}`, want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "GET", path: "/api/v1/payment/figures", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "GET", path: "/api/v1/payment/reconciliation", want: [8]int{no, ok, deny, deny, deny, deny, deny, deny}},
+		// The OpenID provider's own endpoints are the protocol's: public, or the provider's tokens.
+		{method: "GET", path: "/oidc/.well-known/openid-configuration", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/oidc/keys", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		// The scorecard is aggregate counts: officers and connected systems read it.
 		{method: "GET", path: "/api/v1/scorecard?from=2026-01&to=2026-06", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
 		{method: "GET", path: "/api/v1/scorecard.csv?from=2026-01&to=2026-06", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
