@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +42,7 @@ import (
 	"github.com/lienthong/lienthong/internal/scorecard"
 	"github.com/lienthong/lienthong/internal/signature"
 	"github.com/lienthong/lienthong/internal/sso"
+	"github.com/lienthong/lienthong/internal/task"
 	"github.com/lienthong/lienthong/internal/vn"
 	"github.com/lienthong/lienthong/internal/web"
 )
@@ -65,6 +67,7 @@ type Node struct {
 	NationalOutbox *national.Outbox
 	NationalPull   *national.CataloguePull
 	Meetings       *meeting.Service
+	Tasks          *task.Service
 	Payments       *payment.Service
 	// SSO is the OpenID Connect provider (national node), SSORP the relying party that logs
 	// citizens in through it; either may be nil.
@@ -213,10 +216,14 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 		n.NationalOutbox.Province = cfg.AxisScope
 		n.NationalPull = &national.CataloguePull{Upstream: strings.TrimRight(cfg.AxisUpstream, "/"), Local: n.Catalog, Scope: cfg.AxisScope}
 	}
-	n.Meetings = meeting.New(d, n.Registry, signers.For, meeting.Options{Papers: meeting.OfficePapers(n.Office)})
+	n.Tasks = task.New(d, n.Calendar, n.Registry, task.Options{})
+	n.Meetings = meeting.New(d, n.Registry, signers.For, meeting.Options{Papers: meeting.OfficePapers(n.Office), CreateTasks: n.conclusionsToTasks})
 	if n.Payments, err = n.buildPayments(); err != nil {
 		return nil, err
 	}
+	n.Scorecard.Register(syncSource{n})
+	n.Scorecard.Register(paymentSource{n})
+	n.Scorecard.Register(taskSource{n})
 	n.Copies = certcopy.New(d, n.Blobs, n.Registry, signers.For, certcopy.Options{PublicURL: cfg.PublicURL(), Trust: trust})
 
 	if err := n.buildSSO(ctx); err != nil {
@@ -271,6 +278,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	meetings := &meeting.Handler{Meetings: n.Meetings, Pages: pages}
 	rr.Handle(meetings.Routes()...)
 	rr.Handle(meetings.PageRoutes()...)
+	rr.Handle((&task.Handler{Tasks: n.Tasks}).Routes()...)
 	rr.Handle((&payment.Handler{Payments: n.Payments, Signer: signers.For}).Routes()...)
 	scores := &scorecard.Handler{Scorecard: n.Scorecard, Pages: pages}
 	rr.Handle(scores.Routes()...)
@@ -337,6 +345,39 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	cop := http.NewCrossOriginProtection()
 	n.Handler = api.SecurityHeaders(cop.Handler(n.Auth.Middleware(metrics.Instrument(rr.Mux))))
 	return n, nil
+}
+
+// conclusionsToTasks turns a meeting's conclusions into tasks assigned by the convening authority:
+// the Government for meetings of the Government Office, the People's Committee otherwise. The
+// meeting and item are the tasks' source, so running it again returns the same tasks.
+func (n *Node) conclusionsToTasks(ctx context.Context, by *auth.Principal, meetingID int64, cs []meeting.Conclusion) ([]string, error) {
+	m, err := n.Meetings.Get(ctx, by, meetingID)
+	if err != nil {
+		return nil, err
+	}
+	authority := "UBND"
+	if m.Agency == "000.00.00.G22" {
+		authority = "CP"
+	}
+	list := make([]task.Conclusion, len(cs))
+	for i, c := range cs {
+		period := ""
+		if c.Ongoing {
+			period = "month"
+		}
+		list[i] = task.Conclusion{DirectiveNumber: fmt.Sprintf("meeting:%d", meetingID), Content: c.Content, Lead: c.LeadAgency,
+			Coordinators: c.Coordinating, Authority: authority, Deadline: c.Deadline, ReportPeriod: period, Product: c.Product,
+			Source: fmt.Sprintf("meeting:%d/item:%d/%d", meetingID, c.ItemPosition, i)}
+	}
+	tasks, err := n.Tasks.CreateFromConclusions(ctx, by, list)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(tasks))
+	for i, t := range tasks {
+		ids[i] = strconv.FormatInt(t.ID, 10)
+	}
+	return ids, nil
 }
 
 // buildPayments sets up the payment platform with the gateways whose keys are configured. A paid
@@ -528,6 +569,8 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 	if n.SSO != nil {
 		background = append(background, n.SSO.Run)
 	}
+	// Reminders of tasks whose deadline comes near.
+	background = append(background, func(ctx context.Context) { n.Tasks.Run(ctx, time.Hour) })
 	// Ballots whose deadline passed are tallied and published.
 	background = append(background, func(ctx context.Context) { n.Meetings.Run(ctx, 30*time.Second) })
 	if n.NationalOutbox != nil {

@@ -251,6 +251,26 @@ func TestAccessTable(t *testing.T) {
 		// The OpenID provider's own endpoints are the protocol's: public, or the provider's tokens.
 		{method: "GET", path: "/oidc/.well-known/openid-configuration", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "GET", path: "/oidc/keys", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		// Government tasks: the Government Office assigns central tasks, the People's Committee its
+		// province's; the lead agency reports; figures are for any officer or connected system.
+		{method: "GET", path: "/api/v1/tasks", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "POST", path: "/api/v1/tasks", body: `{"directive_kind":"TB","directive_number":"1/TB-VPCP","content":"Kiểm tra","lead":"000.00.00.H36","authority":"TTG","deadline":"2099-12-31"}`, want: [8]int{no, made, deny, deny, deny, deny, deny, deny}},
+		{method: "POST", path: "/api/v1/tasks", body: `{"directive_kind":"CV","directive_number":"2/UBND","content":"Kiểm tra","lead":"000.00.00.H36","authority":"UBND","deadline":"2099-12-31"}`, want: [8]int{no, made, made, deny, deny, deny, deny, deny}},
+		{method: "POST", path: "/api/v1/tasks/batch", body: `[]`, want: [8]int{no, 400, 400, 400, 400, 400, deny, deny}},
+		{method: "POST", path: "/api/v1/tasks/import", body: `x`, want: [8]int{no, 400, 400, 400, 400, 400, deny, deny}},
+		{method: "GET", path: "/api/v1/tasks/codes", want: [8]int{no, ok, ok, ok, ok, ok, ok, ok}},
+		{method: "GET", path: "/api/v1/tasks/figures", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "GET", path: "/api/v1/tasks/figures.xlsx", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
+		{method: "GET", path: "/api/v1/tasks/reminders?agency=000.00.00.H36", want: [8]int{no, ok, ok, deny, deny, deny, ok, deny}},
+		{method: "GET", path: "/api/v1/tasks/999999", want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "GET", path: "/api/v1/tasks/999999/history", want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "POST", path: "/api/v1/tasks/999999/progress", body: `{"text":"x"}`, want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "POST", path: "/api/v1/tasks/999999/completion", body: `{"text":"x"}`, want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "POST", path: "/api/v1/tasks/999999/extension", body: `{"deadline":"2099-01-01","reason":"x"}`, want: [8]int{no, 404, 404, 404, 404, 404, 404, deny}},
+		{method: "POST", path: "/api/v1/tasks/999999/acceptance", body: `{}`, want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "POST", path: "/api/v1/tasks/999999/return", body: `{"reason":"x"}`, want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "POST", path: "/api/v1/tasks/999999/cancel", body: `{"reason":"x"}`, want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
+		{method: "POST", path: "/api/v1/tasks/999999/extension/decision", body: `{"approve":true}`, want: [8]int{no, 404, 404, 404, 404, 404, deny, deny}},
 		// The scorecard is aggregate counts: officers and connected systems read it.
 		{method: "GET", path: "/api/v1/scorecard?from=2026-01&to=2026-06", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
 		{method: "GET", path: "/api/v1/scorecard.csv?from=2026-01&to=2026-06", want: [8]int{no, ok, ok, ok, ok, ok, ok, deny}},
