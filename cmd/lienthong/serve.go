@@ -107,6 +107,10 @@ func (c *cli) serve(args []string, withDemo bool) error {
 			Dossiers: node.Dossiers, Feedback: node.Feedback}, 24); err != nil {
 			return err
 		}
+		// The provinces' connected systems synchronise those dossiers; the Government Office assigns tasks.
+		if err := demo.LoadHub(c.ctx, demo.HubServices{DB: node.DB, National: node.National, Tasks: node.Tasks}); err != nil {
+			return err
+		}
 		c.printDemo(cfg)
 	}
 	ready := func(addr string) {

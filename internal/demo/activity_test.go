@@ -16,7 +16,9 @@ import (
 	"github.com/lienthong/lienthong/internal/demo"
 	"github.com/lienthong/lienthong/internal/dossier"
 	"github.com/lienthong/lienthong/internal/feedback"
+	"github.com/lienthong/lienthong/internal/national"
 	"github.com/lienthong/lienthong/internal/scorecard"
+	"github.com/lienthong/lienthong/internal/task"
 )
 
 // TestActivity generates two years of activity through the real services and checks that the
@@ -92,6 +94,39 @@ func TestActivity(t *testing.T) {
 		// Gia Lai settles every third counter dossier late; Lâm Đồng is ahead on time.
 		if ld, gl := got["000.00.00.H36"]["on_time_rate"], got["000.00.00.H21"]["on_time_rate"]; !(ld > gl && gl > 0 && gl < 100) {
 			t.Errorf("on-time rates: Lâm Đồng %v, Gia Lai %v", ld, gl)
+		}
+		// The hub: each province synchronises its dossiers; Gia Lai's wrong procedure codes and Đắk
+		// Lắk's wrong dossier codes are refused and counted by kind; tasks run on time, late or open.
+		nat := national.New(d, national.Options{Procedures: national.CatalogLookup(cat)})
+		tasks := task.New(d, cal, reg, task.Options{})
+		hub := demo.HubServices{DB: d, National: nat, Tasks: tasks}
+		if err := demo.LoadHub(ctx, hub); err != nil {
+			t.Fatal(err)
+		}
+		if err := demo.LoadHub(ctx, hub); err != nil { // again: nothing more
+			t.Fatal(err)
+		}
+		figs, err := nat.Figures(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := map[string]map[national.ErrorKind]int64{}
+		for _, f := range figs {
+			refused[f.Province] = f.Refused
+		}
+		if refused["000.00.00.H21"][national.BadProcedure] == 0 || refused["000.00.00.H16"][national.BadDossierCode] == 0 || len(refused["000.00.00.H36"]) != 0 {
+			t.Errorf("refusals by province: %v", refused)
+		}
+		rows, err := tasks.ProvinceFigures(ctx, task.Period{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var assigned, onTime, late int
+		for _, r := range rows {
+			assigned, onTime, late = assigned+r.Assigned, onTime+r.OnTime, late+r.Late
+		}
+		if assigned != 24 || onTime == 0 || late == 0 {
+			t.Errorf("tasks: %d assigned, %d on time, %d late; want 24 with some of each (%+v)", assigned, onTime, late, rows)
 		}
 		if d.Now().Sub(time.Now()) > time.Second || time.Now().Sub(d.Now()) > time.Second {
 			t.Error("the database clock was not restored")
