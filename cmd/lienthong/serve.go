@@ -108,7 +108,7 @@ func (c *cli) serve(args []string, withDemo bool) error {
 			return err
 		}
 		// The provinces' connected systems synchronise those dossiers; the Government Office assigns tasks.
-		if err := demo.LoadHub(c.ctx, demo.HubServices{DB: node.DB, National: node.National, Tasks: node.Tasks}); err != nil {
+		if err := demo.LoadHub(c.ctx, demo.HubServices{DB: node.DB, National: node.National, Tasks: node.Tasks, Meetings: node.Meetings}); err != nil {
 			return err
 		}
 		c.printDemo(cfg)
