@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/server"
+	"github.com/lienthong/lienthong/internal/sso"
 )
 
 // open opens a node's services without serving, for administration commands.
@@ -306,4 +308,63 @@ func describe(err error) error {
 		fmt.Fprintf(&b, "%s: %s", f.Field, f.Message)
 	}
 	return errors.New(b.String())
+}
+
+// sso administers the node's OpenID provider: `sso client` registers a relying party (a provincial
+// portal) and prints its secret; `sso rotate-key` starts signing with a new key.
+func (c *cli) sso(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("sso: want client | rotate-key")
+	}
+	sub, args := args[0], args[1:]
+	var cl sso.Client
+	var redirects, logouts string
+	cfg, _, err := c.load("sso "+sub, args, func(fs *flag.FlagSet) {
+		if sub == "client" {
+			fs.StringVar(&cl.ID, "id", "", "client_id of the relying party")
+			fs.StringVar(&cl.Name, "name", "", "name shown on the login page")
+			fs.BoolVar(&cl.Public, "public", false, "a public client (no secret; PKCE required)")
+			fs.StringVar(&redirects, "redirect", "", "allowed redirect URIs, comma-separated (e.g. https://dichvucong.lamdong.gov.vn/sso/callback)")
+			fs.StringVar(&logouts, "logout", "", "allowed post-logout redirect URIs, comma-separated")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	cfg.SSOProvider = true
+	if cfg.SSOSecret == "" {
+		cfg.SSOSecret = rand.Text() // registration seals nothing; the serving node has its own secret
+	}
+	node, err := c.open(cfg)
+	if err != nil {
+		return err
+	}
+	defer node.Close()
+	switch sub {
+	case "client":
+		cl.RedirectURIs, cl.PostLogoutRedirects = splitList(redirects), splitList(logouts)
+		secret, err := node.SSO.RegisterClient(c.ctx, cl)
+		if err != nil {
+			return describe(err)
+		}
+		return json.NewEncoder(c.stdout).Encode(map[string]string{"client_id": cl.ID, "client_secret": secret})
+	case "rotate-key":
+		kid, err := node.SSO.RotateKey(c.ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, "new signing key:", kid)
+		return nil
+	}
+	return fmt.Errorf("sso: unknown subcommand %q", sub)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

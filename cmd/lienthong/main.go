@@ -65,6 +65,8 @@ func Run(ctx context.Context, rt Runtime, args []string) error {
 		return c.audit(rest)
 	case "axis":
 		return c.axis(rest)
+	case "sso":
+		return c.sso(rest)
 	case "gatewaysim":
 		return c.gatewaysim(rest)
 	case "version", "--version", "-v":
@@ -90,6 +92,7 @@ Usage: lienthong <command> [flags]
   user       officer accounts: create | list | passwd
   client     machine clients: create --agency CODE --name NAME [--subtree] | list | rotate --id ID
   audit      verify: check the hash chain of the audit log
+  sso        the OpenID provider: client (register a provincial portal) | rotate-key
   gatewaysim a payment gateway simulator (approve/decline page, signed notifications, statement CSV)
   axis       client of a node's document exchange axis, over HTTP: send | received | get | ack | status | sent | agencies
   version    print the version

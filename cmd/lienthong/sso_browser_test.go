@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -62,4 +63,62 @@ func (b *browser) location(ctx context.Context) string {
 		b.fail("reading the location", err)
 	}
 	return s
+}
+
+// TestBrowserSSOTwoNodes: a provincial portal (its own node and database) is a relying party of the
+// national node's provider. The citizen logs in at the national node through the provincial portal,
+// arrives logged in there, and logging out at the province ends the national session too.
+func TestBrowserSSOTwoNodes(t *testing.T) {
+	t.Parallel()
+	b := startBrowser(t)
+	nationalData := t.TempDir()
+	national := startNode(t, "--addr", freeAddr(t), "--data", nationalData)
+	provinceAddr := freeAddr(t)
+	province := "http://" + provinceAddr
+
+	// Register the provincial portal at the national provider with the command line.
+	var out, errOut syncBuffer
+	err := Run(context.Background(), Runtime{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Env: envOf(nil)},
+		[]string{"sso", "client", "--data", nationalData, "--id", "lamdong-portal", "--name", "Cổng DVC tỉnh Lâm Đồng",
+			"--redirect", province + "/sso/callback", "--logout", province + "/"})
+	if err != nil {
+		t.Fatalf("lienthong sso client: %v\n%s", err, errOut.String())
+	}
+	var reg struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &reg); err != nil || reg.ClientSecret == "" {
+		t.Fatalf("lienthong sso client printed %q: %v", out.String(), err)
+	}
+	startNode(t, "--addr", provinceAddr, "--sso-issuer", national+"/oidc", "--sso-client-id", reg.ClientID,
+		"--sso-client-secret", reg.ClientSecret, "--sso-secret", "provincial node cookie secret")
+
+	ctx, cancel := context.WithTimeout(b.ctx, 90*time.Second)
+	defer cancel()
+	citizen := demo.Applicants[0]
+	b.navigate(ctx, "opening the provincial portal's national login", chromedp.Navigate(province+"/sso/login?next=/me"),
+		`document.querySelector("input[name=password]")`)
+	if loc := b.location(ctx); !strings.HasPrefix(loc, national+"/oidc/login") {
+		t.Fatalf("the provincial portal sent the citizen to %s, want the national provider", loc)
+	}
+	b.do(ctx, "filling in the national login", chromedp.SendKeys(chromedp.CSS(`input[name=login]`), citizen.IdentificationNumber),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), demo.Password))
+	b.navigate(ctx, "logging in at the national node", chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		`document.querySelector("header .who")`)
+	if loc := b.location(ctx); loc != province+"/me" {
+		t.Errorf("after the national login the citizen is at %s, want %s/me", loc, province)
+	}
+	if who := b.text(ctx, "header .who"); !strings.Contains(who, citizen.FullName) {
+		t.Errorf("the provincial portal shows %q, want the citizen %q", who, citizen.FullName)
+	}
+
+	b.navigate(ctx, "logging out at the province", chromedp.Navigate(province+"/sso/logout"), `!document.querySelector("header .who")`)
+	if loc := b.location(ctx); !strings.HasPrefix(loc, province+"/") {
+		t.Errorf("after logout the citizen is at %s, want back at the provincial portal", loc)
+	}
+	b.navigate(ctx, "logging in again", chromedp.Navigate(province+"/sso/login"), `document.querySelector("input[name=password]")`)
+	if !strings.HasPrefix(b.location(ctx), national+"/oidc/login") {
+		t.Errorf("after logout the national node let the citizen in without a password: %s", b.location(ctx))
+	}
 }
