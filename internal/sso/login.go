@@ -144,6 +144,11 @@ func (p *Provider) pageLoginPost(w http.ResponseWriter, r *http.Request) {
 	}
 	ses.expires = ses.authTime.Add(p.opt.SessionTTL)
 	id := randomID(32)
+	rec := sessionRecord{UserID: ses.userID, Subject: ses.subject, ACR: ses.acr, AMR: ses.amr, AuthTime: ses.authTime, Expires: ses.expires}
+	if err := p.saveState(r.Context(), stateSession, id, ses.subject, "", rec, ses.expires, ""); err != nil {
+		http.Error(w, "the sign-in could not be recorded; try again", http.StatusServiceUnavailable)
+		return
+	}
 	p.mem.mu.Lock()
 	p.mem.sessions[id] = ses
 	p.mem.mu.Unlock()
@@ -159,9 +164,20 @@ func (p *Provider) session(r *http.Request) *session {
 		return nil
 	}
 	p.mem.mu.Lock()
-	defer p.mem.mu.Unlock()
 	s, ok := p.mem.sessions[c.Value]
-	if !ok || p.db.Now().After(s.expires) {
+	p.mem.mu.Unlock()
+	if !ok {
+		// Not in this process: made before a restart or by another instance; the table knows.
+		var rec sessionRecord
+		if found, err := p.loadState(r.Context(), stateSession, c.Value, &rec); err != nil || !found {
+			return nil
+		}
+		s = &session{userID: rec.UserID, subject: rec.Subject, acr: rec.ACR, amr: rec.AMR, authTime: rec.AuthTime, expires: rec.Expires}
+		p.mem.mu.Lock()
+		p.mem.sessions[c.Value] = s
+		p.mem.mu.Unlock()
+	}
+	if p.db.Now().After(s.expires) {
 		return nil
 	}
 	return s

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -128,6 +129,9 @@ func (p *Provider) Run(ctx context.Context) {
 			return
 		case <-t.C:
 			p.mem.sweep(p.db.Now(), 10*time.Minute)
+			if err := p.sweepState(ctx); err != nil && ctx.Err() == nil {
+				slog.Warn("sso: sweeping expired sessions and refresh tokens", "err", err)
+			}
 		}
 	}
 }
@@ -261,36 +265,59 @@ func (s *storage) CreateAccessToken(_ context.Context, r op.TokenRequest) (strin
 	return t.id, t.expires, nil
 }
 
-func (s *storage) CreateAccessAndRefreshTokens(_ context.Context, r op.TokenRequest, current string) (string, string, time.Time, error) {
+func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, r op.TokenRequest, current string) (string, string, time.Time, error) {
 	t := s.tokenOf(r)
 	rt := *t
 	rt.id = randomID(32)
 	rt.expires = s.p.db.Now().Add(s.p.opt.RefreshTTL)
 	t.refreshID = rt.id
-	s.p.mem.mu.Lock()
-	defer s.p.mem.mu.Unlock()
-	if current != "" {
-		if _, ok := s.p.mem.refresh[current]; !ok {
+	// The refresh token is stored before it is handed out; rotating removes the current one in the
+	// same transaction, so an old refresh token is good once, across restarts and instances.
+	if err := s.p.saveState(ctx, stateRefresh, rt.id, rt.subject, rt.clientID, recordOfToken(&rt), rt.expires, current); err != nil {
+		if errors.Is(err, errStateGone) {
 			return "", "", time.Time{}, oidc.ErrInvalidGrant()
 		}
-		delete(s.p.mem.refresh, current) // rotate: an old refresh token is good once
+		return "", "", time.Time{}, err
 	}
+	s.p.mem.mu.Lock()
+	defer s.p.mem.mu.Unlock()
+	delete(s.p.mem.refresh, current)
 	s.p.mem.tokens[t.id] = t
 	s.p.mem.refresh[rt.id] = &rt
 	return t.id, rt.id, t.expires, nil
 }
 
-func (s *storage) TokenRequestByRefreshToken(_ context.Context, rt string) (op.RefreshTokenRequest, error) {
+// refreshToken finds a refresh token in the cache or the table.
+func (s *storage) refreshToken(ctx context.Context, id string) (*token, bool) {
 	s.p.mem.mu.Lock()
-	defer s.p.mem.mu.Unlock()
-	t, ok := s.p.mem.refresh[rt]
-	if !ok || s.p.db.Now().After(t.expires) {
+	t, ok := s.p.mem.refresh[id]
+	s.p.mem.mu.Unlock()
+	if ok {
+		return t, !s.p.db.Now().After(t.expires)
+	}
+	var rec tokenRecord
+	if found, err := s.p.loadState(ctx, stateRefresh, id, &rec); err != nil || !found {
+		return nil, false
+	}
+	t = rec.token()
+	s.p.mem.mu.Lock()
+	s.p.mem.refresh[id] = t
+	s.p.mem.mu.Unlock()
+	return t, true
+}
+
+func (s *storage) TokenRequestByRefreshToken(ctx context.Context, rt string) (op.RefreshTokenRequest, error) {
+	t, ok := s.refreshToken(ctx, rt)
+	if !ok {
 		return nil, op.ErrInvalidRefreshToken
 	}
 	return refreshRequest{t}, nil
 }
 
-func (s *storage) TerminateSession(_ context.Context, subject, clientID string) error {
+func (s *storage) TerminateSession(ctx context.Context, subject, clientID string) error {
+	if err := s.p.dropSessions(ctx, subject); err != nil {
+		return err
+	}
 	s.p.mem.mu.Lock()
 	defer s.p.mem.mu.Unlock()
 	for id, ses := range s.p.mem.sessions {
@@ -306,26 +333,29 @@ func (s *storage) TerminateSession(_ context.Context, subject, clientID string) 
 	return nil
 }
 
-func (s *storage) RevokeToken(_ context.Context, tok, subject, clientID string) *oidc.Error {
-	s.p.mem.mu.Lock()
-	defer s.p.mem.mu.Unlock()
-	if t, ok := s.p.mem.refresh[tok]; ok {
+func (s *storage) RevokeToken(ctx context.Context, tok, subject, clientID string) *oidc.Error {
+	if t, ok := s.refreshToken(ctx, tok); ok {
 		if t.clientID != clientID {
 			return oidc.ErrInvalidClient()
 		}
+		if err := s.p.dropState(ctx, stateRefresh, tok); err != nil {
+			return oidc.ErrServerError().WithParent(err)
+		}
+		s.p.mem.mu.Lock()
 		delete(s.p.mem.refresh, tok)
+		s.p.mem.mu.Unlock()
 		return nil
 	}
+	s.p.mem.mu.Lock()
+	defer s.p.mem.mu.Unlock()
 	if t, ok := s.p.mem.tokens[tok]; ok && t.clientID == clientID {
 		delete(s.p.mem.tokens, tok)
 	}
 	return nil
 }
 
-func (s *storage) GetRefreshTokenInfo(_ context.Context, clientID, tok string) (string, string, error) {
-	s.p.mem.mu.Lock()
-	defer s.p.mem.mu.Unlock()
-	t, ok := s.p.mem.refresh[tok]
+func (s *storage) GetRefreshTokenInfo(ctx context.Context, clientID, tok string) (string, string, error) {
+	t, ok := s.refreshToken(ctx, tok)
 	if !ok {
 		return "", "", op.ErrInvalidRefreshToken
 	}

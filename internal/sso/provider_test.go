@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,11 +31,12 @@ const (
 
 // national is a provider node on loopback with one citizen and one confidential client.
 type national struct {
-	srv    *httptest.Server
-	p      *sso.Provider
-	auth   *auth.Service
-	secret string
-	userID int64
+	handler atomic.Pointer[http.Handler] // swapped by restart
+	srv     *httptest.Server
+	p       *sso.Provider
+	auth    *auth.Service
+	secret  string
+	userID  int64
 }
 
 func newNational(t testing.TB, d *db.DB) *national {
@@ -49,19 +51,30 @@ func newNational(t testing.TB, d *db.DB) *national {
 		t.Fatal(err)
 	}
 	n := &national{auth: as, userID: u.ID}
-	var h http.Handler = http.NotFoundHandler()
-	n.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	n.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*n.handler.Load()).ServeHTTP(w, r) }))
 	t.Cleanup(n.srv.Close)
 	n.p, err = sso.NewProvider(ctx, d, as, sso.Options{Issuer: n.srv.URL + "/oidc", Secret: "test secret", Insecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h = n.p.Handler()
+	h := n.p.Handler()
+	n.handler.Store(&h)
 	n.secret, err = n.p.RegisterClient(ctx, sso.Client{ID: "h36", Name: "Cổng dịch vụ công Lâm Đồng", RedirectURIs: []string{rpBack}, PostLogoutRedirects: []string{rpLogout}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// restart replaces the provider with a new one on the same database, as a node restart would.
+func (n *national) restart(t testing.TB, d *db.DB) {
+	p, err := sso.NewProvider(context.Background(), d, n.auth, sso.Options{Issuer: n.srv.URL + "/oidc", Secret: "test secret", Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.p = p
+	h := p.Handler()
+	n.handler.Store(&h)
 }
 
 // browser follows redirects until one leaves for the relying party's callback.
@@ -210,6 +223,21 @@ func TestProviderLoginFlow(t *testing.T) {
 		renewed, err := offline.TokenSource(ctx, tok4).Token()
 		if err != nil || renewed.AccessToken == tok4.AccessToken {
 			t.Fatalf("refresh: %v", err)
+		}
+
+		// A restart (a new provider on the same database) keeps the provider session and the refresh
+		// token: the next login is silent and the refresh token renews once more; the rotated-out one
+		// stays refused.
+		n.restart(t, d)
+		if code5, _ := authorize(t, b, conf.AuthCodeURL("st-5", oauth2.S256ChallengeOption(pkce)), nil); code5 == "" {
+			t.Fatal("after a restart the provider session no longer logs in silently")
+		}
+		renewed.Expiry = time.Now().Add(-time.Minute)
+		if again, err := offline.TokenSource(ctx, renewed).Token(); err != nil || again.AccessToken == renewed.AccessToken {
+			t.Fatalf("refresh after a restart: %v", err)
+		}
+		if _, err := offline.TokenSource(ctx, tok4).Token(); err == nil {
+			t.Fatal("a rotated-out refresh token was accepted after a restart")
 		}
 
 		// Bad bearer tokens at userinfo answer 401.
