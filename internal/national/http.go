@@ -15,7 +15,9 @@ type Handler struct {
 	National *Service
 	// Outbox is set on a provincial node that sends to a national hub.
 	Outbox *Outbox
-	Pages  *web.Renderer
+	// Pull, on the same nodes, pulls the national catalogue; its last report is shown with the outbox.
+	Pull  *CataloguePull
+	Pages *web.Renderer
 }
 
 // DossierBatch is a batch of DongBoHoSoMC records.

@@ -134,9 +134,17 @@ func (h *Handler) pageOutbox(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := struct {
 		OutboxStatus
-		Last    string
-		Refused []refusal
+		Last      string
+		Refused   []refusal
+		Catalogue *CatalogueReport
+		// SharePct and TargetPct are the catalogue's online share and target in percent.
+		SharePct, TargetPct float64
 	}{OutboxStatus: st, Last: when(st.LastSuccessAt)}
+	if h.Pull != nil {
+		if v.Catalogue = h.Pull.Last(); v.Catalogue != nil {
+			v.SharePct, v.TargetPct = 100*v.Catalogue.Share, 100*v.Catalogue.Target
+		}
+	}
 	for _, x := range st.Refused {
 		v.Refused = append(v.Refused, refusal{x, when(x.At)})
 	}

@@ -214,7 +214,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 		// A provincial node: its dossier changes go to the national node, whose catalogue comes down.
 		n.NationalOutbox = national.NewOutbox(d, cfg.AxisUpstream, cfg.AxisUpstreamClientID, cfg.AxisUpstreamClientSecret)
 		n.NationalOutbox.Province = cfg.AxisScope
-		n.NationalPull = &national.CataloguePull{Upstream: strings.TrimRight(cfg.AxisUpstream, "/"), Local: n.Catalog, Scope: cfg.AxisScope}
+		n.NationalPull = &national.CataloguePull{Upstream: strings.TrimRight(cfg.AxisUpstream, "/"), Local: n.Catalog, Scope: cfg.AxisScope, Import: true}
 	}
 	n.Tasks = task.New(d, n.Calendar, n.Registry, task.Options{})
 	n.Meetings = meeting.New(d, n.Registry, signers.For, meeting.Options{Papers: meeting.OfficePapers(n.Office), CreateTasks: n.conclusionsToTasks})
@@ -272,7 +272,7 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	copies := &certcopy.Handler{Copies: n.Copies, Pages: pages}
 	rr.Handle(copies.Routes()...)
 	rr.Handle(copies.PageRoutes()...)
-	hub := &national.Handler{National: n.National, Outbox: n.NationalOutbox, Pages: pages}
+	hub := &national.Handler{National: n.National, Outbox: n.NationalOutbox, Pull: n.NationalPull, Pages: pages}
 	rr.Handle(hub.Routes()...)
 	rr.Handle(hub.PageRoutes()...)
 	meetings := &meeting.Handler{Meetings: n.Meetings, Pages: pages}
