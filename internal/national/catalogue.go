@@ -94,6 +94,9 @@ func (c *CataloguePull) PullCatalogue(ctx context.Context) (CatalogueReport, err
 		rep.Share = float64(rep.Online) / float64(rep.Total)
 	}
 	rep.Reaching = rep.Share >= rep.Target
+	c.mu.Lock()
+	c.last = &rep
+	c.mu.Unlock()
 	return rep, nil
 }
 
@@ -125,9 +128,6 @@ func (c *CataloguePull) Run(ctx context.Context, interval time.Duration) {
 		if err != nil {
 			slog.Warn("national catalogue pull", "err", err)
 		} else {
-			c.mu.Lock()
-			c.last = &rep
-			c.mu.Unlock()
 			slog.Info("national catalogue pull", "national", rep.National, "not_national", len(rep.NotNational), "not_online", len(rep.NotOnline))
 		}
 		select {
@@ -138,7 +138,7 @@ func (c *CataloguePull) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Last returns the latest successful pull's report, or nil.
+// Last returns the latest successful pull's report (PullCatalogue records it), or nil.
 func (c *CataloguePull) Last() *CatalogueReport {
 	c.mu.Lock()
 	defer c.mu.Unlock()

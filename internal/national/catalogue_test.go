@@ -3,6 +3,7 @@ package national_test
 import (
 	"context"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/lienthong/lienthong/internal/api"
@@ -12,6 +13,7 @@ import (
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/db/dbtest"
 	"github.com/lienthong/lienthong/internal/national"
+	"github.com/lienthong/lienthong/internal/web"
 )
 
 func newCatalog(t *testing.T, d *db.DB, n int) *catalog.Catalog {
@@ -57,4 +59,36 @@ func TestPullCatalogue(t *testing.T) {
 			t.Errorf("online %d of %d, report %+v", online, total, rep)
 		}
 	})
+}
+
+// The provincial outbox page shows the last catalogue pull beside the sync backlog.
+func TestOutboxPageShowsCataloguePull(t *testing.T) {
+	d := dbtest.SQLite(t)
+	rr := api.NewRouter(1 << 20)
+	rr.Handle((&catalog.Handler{Catalog: newCatalog(t, d, 20)}).Routes()...)
+	srv := httptest.NewServer(rr.Mux)
+	defer srv.Close()
+	pull := &national.CataloguePull{Upstream: srv.URL, Local: newCatalog(t, dbtest.SQLite(t), 25), Scope: "000.00.00.H36"}
+	if _, err := pull.PullCatalogue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := web.NewRenderer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := national.RegisterPages(pages); err != nil {
+		t.Fatal(err)
+	}
+	h := &national.Handler{National: national.New(d, national.Options{}), Outbox: national.NewOutbox(d, "http://127.0.0.1:1", "x", "y"),
+		Pull: pull, Pages: pages}
+	prr := api.NewRouter(1 << 20)
+	prr.Handle(h.PageRoutes()...)
+	viewer := &auth.Principal{Kind: auth.KindUser, ID: "ld", Grants: []auth.Grant{{Role: auth.Viewer, Agency: "000.00.00.H36"}}}
+	req := httptest.NewRequest("GET", "/national/outbox", nil).WithContext(auth.WithPrincipal(context.Background(), viewer))
+	w := httptest.NewRecorder()
+	prr.Mux.ServeHTTP(w, req)
+	body := w.Body.String()
+	if w.Code != 200 || !strings.Contains(body, "Danh mục thủ tục từ Cổng quốc gia") || !strings.Contains(body, "1.100021") {
+		t.Fatalf("outbox page: %d\n%s", w.Code, body)
+	}
 }
