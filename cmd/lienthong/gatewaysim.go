@@ -15,7 +15,9 @@ import (
 	"github.com/lienthong/lienthong/internal/payment"
 )
 
-// gatewaysim runs the payment gateway simulator as its own process.
+// gatewaysim runs the payment gateway simulator as its own process: GET /pay (the payer's page,
+// signed redirects only for a bank-style gateway), GET /statement.csv, and POST /inject (adds a
+// statement row, for reconciliation tests).
 func (c *cli) gatewaysim(args []string) error {
 	fs := flag.NewFlagSet("lienthong gatewaysim", flag.ContinueOnError)
 	fs.SetOutput(c.stderr)

@@ -67,6 +67,12 @@ type Config struct {
 	// without its key is not offered.
 	PaymentBankSecret      string `json:"payment_bank_secret" env:"PAYMENT_BANK_SECRET" flag:"payment-bank-secret" help:"HMAC-SHA512 secret of the bank payment gateway"`
 	PaymentIntermediaryKey string `json:"payment_intermediary_key" env:"PAYMENT_INTERMEDIARY_KEY" flag:"payment-intermediary-key" help:"PEM file of the intermediary gateway's RSA public key"`
+	// The gateways' pay pages (where the payer is redirected) and statement files (reconciliation);
+	// the simulator serves http://host:port/pay and /statement.csv.
+	PaymentBankPayURL               string `json:"payment_bank_pay_url" env:"PAYMENT_BANK_PAY_URL" flag:"payment-bank-pay-url" help:"pay page of the bank gateway (the simulator's http://host:port/pay)"`
+	PaymentBankStatementURL         string `json:"payment_bank_statement_url" env:"PAYMENT_BANK_STATEMENT_URL" flag:"payment-bank-statement-url" help:"statement CSV of the bank gateway (http://host:port/statement.csv)"`
+	PaymentIntermediaryPayURL       string `json:"payment_intermediary_pay_url" env:"PAYMENT_INTERMEDIARY_PAY_URL" flag:"payment-intermediary-pay-url" help:"pay page of the intermediary gateway"`
+	PaymentIntermediaryStatementURL string `json:"payment_intermediary_statement_url" env:"PAYMENT_INTERMEDIARY_STATEMENT_URL" flag:"payment-intermediary-statement-url" help:"statement CSV of the intermediary gateway"`
 	// LockoutDuration is how long a locked account stays locked.
 	LockoutDuration time.Duration `json:"lockout_duration" env:"LOCKOUT_DURATION" flag:"lockout-duration" help:"how long a locked account stays locked"`
 }

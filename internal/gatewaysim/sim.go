@@ -67,6 +67,7 @@ func (s *Sim) Handler() http.Handler {
 	m.HandleFunc("GET /pay", s.page)
 	m.HandleFunc("POST /pay", s.decide)
 	m.HandleFunc("GET /statement.csv", s.statement)
+	m.HandleFunc("POST /inject", s.inject)
 	return m
 }
 
@@ -82,6 +83,17 @@ func (s *Sim) page(w http.ResponseWriter, r *http.Request) {
 	cur := q.Get("currency")
 	if cur == "" {
 		cur = "VND"
+	}
+	amount, err := strconv.ParseInt(q.Get("amount"), 10, 64)
+	if err != nil || q.Get("payment") == "" {
+		http.Error(w, "payment and amount required", http.StatusBadRequest)
+		return
+	}
+	// A bank-style gateway only accepts a redirect the platform signed with the shared secret.
+	if rs, ok := s.Gateway.(payment.RequestSigner); ok && !payment.VerifyRequest(rs, s.Gateway.Name(),
+		q.Get("payment"), amount, cur, q.Get("return"), q.Get("sig")) {
+		http.Error(w, "the payment request signature does not verify", http.StatusForbidden)
+		return
 	}
 	pageTmpl.Execute(w, map[string]string{"Payment": q.Get("payment"), "Amount": q.Get("amount"), "Currency": cur, "Return": q.Get("return")})
 }
@@ -216,6 +228,32 @@ func (s *Sim) Inject(r Row) {
 		r.Date = time.Now().UTC()
 	}
 	s.rows = append(s.rows, r)
+}
+
+// inject is the test switch over HTTP: POST /inject with payment, amount (and optionally txn_ref,
+// currency, status) adds a statement row, so a separate simulator process can carry mismatches.
+func (s *Sim) inject(w http.ResponseWriter, r *http.Request) {
+	amount, err := strconv.ParseInt(r.FormValue("amount"), 10, 64)
+	if err != nil || r.FormValue("payment") == "" {
+		http.Error(w, "payment and amount required", http.StatusBadRequest)
+		return
+	}
+	row := Row{PaymentID: r.FormValue("payment"), Amount: amount, TxnRef: r.FormValue("txn_ref"),
+		Currency: r.FormValue("currency"), Status: r.FormValue("status")}
+	if row.Currency == "" {
+		row.Currency = "VND"
+	}
+	if row.Status == "" {
+		row.Status = "success"
+	}
+	if row.TxnRef == "" {
+		s.mu.Lock()
+		s.seq++
+		row.TxnRef = fmt.Sprintf("%s-T%06d", s.Gateway.Name(), s.seq)
+		s.mu.Unlock()
+	}
+	s.Inject(row)
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // Statement returns the statement rows.

@@ -23,13 +23,14 @@ var bank = payment.HMACGateway{ID: "bank", Secret: []byte("sim-secret")}
 
 type platform struct {
 	svc    *payment.Service
+	payURL map[string]string // filled in once the simulator listens
 	url    string
 	onPaid atomic.Int32
 }
 
 func newPlatform(t *testing.T, d *db.DB) *platform {
-	p := &platform{}
-	p.svc = payment.New(d, payment.Options{Gateways: []payment.Gateway{bank},
+	p := &platform{payURL: map[string]string{}}
+	p.svc = payment.New(d, payment.Options{Gateways: []payment.Gateway{bank}, PayURLs: p.payURL,
 		OnPaid: func(ctx context.Context, code string) error { p.onPaid.Add(1); return nil }})
 	t.Cleanup(p.svc.Close)
 	rr := api.NewRouter(1 << 20)
@@ -65,9 +66,20 @@ func TestPayThroughSimulator(t *testing.T) {
 		pay := p.newPayment(t, 1)
 
 		// The payer sees the page, approves, and is redirected back; the redirect itself pays nothing.
-		page, err := http.Get(gs.URL + "/pay?payment=" + pay.ID + "&amount=30000")
+		// An unsigned (or tampered) request is refused; the platform's signed redirect is served.
+		forged, err := http.Get(gs.URL + "/pay?payment=" + pay.ID + "&amount=1")
+		if err != nil || forged.StatusCode != http.StatusForbidden {
+			t.Fatalf("unsigned page: %v %v", forged.StatusCode, err)
+		}
+		forged.Body.Close()
+		p.payURL["bank"] = gs.URL + "/pay"
+		pay, err = p.svc.Redirect(context.Background(), pay, "https://dvc.example/return")
+		if err != nil || pay.Status != payment.Redirected || !strings.Contains(pay.RedirectURL, "sig=") {
+			t.Fatalf("redirect: %+v %v", pay, err)
+		}
+		page, err := http.Get(pay.RedirectURL)
 		if err != nil || page.StatusCode != 200 {
-			t.Fatalf("page: %v", err)
+			t.Fatalf("page: %v %v", page.StatusCode, err)
 		}
 		page.Body.Close()
 		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

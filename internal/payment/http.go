@@ -7,6 +7,7 @@ import (
 	"github.com/lienthong/lienthong/internal/api"
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/web"
 )
 
 // Handler serves the payment API.
@@ -14,6 +15,8 @@ type Handler struct {
 	Payments *Service
 	// Signer gives the collecting agency's receipt key (the server passes signers.For).
 	Signer SignerFunc
+	// Pages renders the pages (PageRoutes).
+	Pages *web.Renderer
 }
 
 // RefundRequest asks for part or all of a payment back.
@@ -29,7 +32,7 @@ func (h *Handler) Routes() []api.Route {
 			Tag: "payment", Access: api.AnyPrincipal, Handler: h.apiCreateBill, Request: BillInput{}, Response: Bill{}},
 		{Method: "GET", Path: "/api/v1/payment/bills/{code}", Summary: "A bill with its amount paid and status (its agency's staff and systems, and the payer who holds the code)",
 			Tag: "payment", Access: api.SignedIn, Handler: h.apiBill, Response: Bill{}},
-		{Method: "POST", Path: "/api/v1/payment/bills/{code}/payments", Summary: "Start paying a bill through a gateway (?gateway=); Idempotency-Key required, so a double click makes one payment",
+		{Method: "POST", Path: "/api/v1/payment/bills/{code}/payments", Summary: "Start paying a bill through a gateway (?gateway=); Idempotency-Key required, so a double click makes one payment; the answer's redirect_url is the gateway's pay page",
 			Tag: "payment", Access: api.SignedIn, Handler: h.apiPay, Response: Payment{}, Query: map[string]string{"gateway": "gateway id, such as bank or inter"}},
 		{Method: "POST", Path: "/api/v1/payment/notifications", Summary: "Gateways: signed server-to-server notification, verified, de-duplicated by notification id and applied once",
 			Tag: "payment", Access: api.Public, Handler: h.apiNotify, Request: Notification{}, Response: Result{}},
@@ -147,6 +150,12 @@ func (h *Handler) apiPay(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Without a configured pay page the payment is still created (redirect_url stays empty).
+	if h.Payments.payURLs[pay.Gateway] != "" {
+		if pay, err = h.Payments.Redirect(r.Context(), pay, returnURL(r)); err != nil {
+			return err
+		}
+	}
 	api.WriteJSON(w, http.StatusCreated, pay)
 	return nil
 }
@@ -186,4 +195,13 @@ func (h *Handler) apiRefund(w http.ResponseWriter, r *http.Request) error {
 	}
 	api.WriteJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// returnURL is the platform's own return page, on the host the request came to.
+func returnURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + "/payments/return"
 }

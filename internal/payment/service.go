@@ -61,6 +61,9 @@ type Payment struct {
 	Currency string `json:"currency"`
 	Status   string `json:"status"`
 	Refunded int64  `json:"refunded"`
+	// RedirectURL is where to send the payer (the gateway's pay page), set when a payment is created
+	// through the API or the pages.
+	RedirectURL string `json:"redirect_url,omitempty"`
 }
 
 // Options configures the service.
@@ -70,6 +73,12 @@ type Options struct {
 	// function that moves the dossier on from status 6).
 	OnPaid func(ctx context.Context, dossierCode string) error
 	Now    func() time.Time
+	// PayURLs are the gateways' pay pages (gateway id → URL, e.g. the simulator's http://host/pay).
+	PayURLs map[string]string
+	// StatementURLs are the gateways' statement CSV addresses (gateway id → URL) that Run fetches.
+	StatementURLs map[string]string
+	// ReconOwner owns the reconciliation items Run opens (default "finance").
+	ReconOwner string
 }
 
 // Service owns bills and payments.
@@ -79,11 +88,18 @@ type Service struct {
 	gateways map[string]Gateway
 	onPaid   func(context.Context, string) error
 	now      func() time.Time
+	payURLs  map[string]string
+	stmtURLs map[string]string
+	owner    string
 }
 
 // New returns a Service.
 func New(d *db.DB, o Options) *Service {
-	s := &Service{d: d, group: d.NewGroup(64), gateways: map[string]Gateway{}, onPaid: o.OnPaid, now: o.Now}
+	s := &Service{d: d, group: d.NewGroup(64), gateways: map[string]Gateway{}, onPaid: o.OnPaid, now: o.Now,
+		payURLs: o.PayURLs, stmtURLs: o.StatementURLs, owner: o.ReconOwner}
+	if s.owner == "" {
+		s.owner = "finance"
+	}
 	for _, g := range o.Gateways {
 		s.gateways[g.Name()] = g
 	}

@@ -87,7 +87,7 @@ func NewRenderer() (*web.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages, office.RegisterPages, scorecard.RegisterPages, national.RegisterPages, meeting.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages, office.RegisterPages, scorecard.RegisterPages, national.RegisterPages, meeting.RegisterPages, payment.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -279,7 +279,9 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	rr.Handle(meetings.Routes()...)
 	rr.Handle(meetings.PageRoutes()...)
 	rr.Handle((&task.Handler{Tasks: n.Tasks}).Routes()...)
-	rr.Handle((&payment.Handler{Payments: n.Payments, Signer: signers.For}).Routes()...)
+	payments := &payment.Handler{Payments: n.Payments, Signer: signers.For, Pages: pages}
+	rr.Handle(payments.Routes()...)
+	rr.Handle(payments.PageRoutes()...)
 	scores := &scorecard.Handler{Scorecard: n.Scorecard, Pages: pages}
 	rr.Handle(scores.Routes()...)
 	rr.Handle(scores.PageRoutes()...)
@@ -399,6 +401,8 @@ func (n *Node) buildPayments() (*payment.Service, error) {
 		gateways = append(gateways, payment.RSAGateway{ID: "inter", Public: pub})
 	}
 	return payment.New(n.DB, payment.Options{Gateways: gateways,
+		PayURLs:       map[string]string{"bank": n.Config.PaymentBankPayURL, "inter": n.Config.PaymentIntermediaryPayURL},
+		StatementURLs: map[string]string{"bank": n.Config.PaymentBankStatementURL, "inter": n.Config.PaymentIntermediaryStatementURL},
 		OnPaid: func(ctx context.Context, code string) error {
 			d, err := n.Dossiers.Get(ctx, auth.System, code)
 			if err != nil {
@@ -569,6 +573,8 @@ func (n *Node) Start(ctx context.Context) (stop func()) {
 	if n.SSO != nil {
 		background = append(background, n.SSO.Run)
 	}
+	// Payments: expiry, and reconciliation every 15 minutes and daily.
+	background = append(background, n.Payments.Run)
 	// Reminders of tasks whose deadline comes near.
 	background = append(background, func(ctx context.Context) { n.Tasks.Run(ctx, time.Hour) })
 	// Ballots whose deadline passed are tallied and published.
