@@ -13,6 +13,7 @@ import (
 
 	"github.com/lienthong/lienthong/internal/config"
 	"github.com/lienthong/lienthong/internal/demo"
+	"github.com/lienthong/lienthong/internal/demo/demomeeting"
 	"github.com/lienthong/lienthong/internal/feedback"
 	"github.com/lienthong/lienthong/internal/server"
 )
@@ -108,7 +109,10 @@ func (c *cli) serve(args []string, withDemo bool) error {
 			return err
 		}
 		// The provinces' connected systems synchronise those dossiers; the Government Office assigns tasks.
-		if err := demo.LoadHub(c.ctx, demo.HubServices{DB: node.DB, National: node.National, Tasks: node.Tasks, Meetings: node.Meetings}); err != nil {
+		if err := demo.LoadHub(c.ctx, demo.HubServices{DB: node.DB, National: node.National, Tasks: node.Tasks}); err != nil {
+			return err
+		}
+		if err := demomeeting.Load(c.ctx, node.DB, node.Meetings); err != nil {
 			return err
 		}
 		c.printDemo(cfg)
