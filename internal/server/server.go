@@ -87,7 +87,7 @@ func NewRenderer() (*web.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages, office.RegisterPages, scorecard.RegisterPages, national.RegisterPages, meeting.RegisterPages, payment.RegisterPages} {
+	for _, register := range []func(*web.Renderer) error{agency.RegisterPages, catalog.RegisterPages, accounts.RegisterPages, axis.RegisterPages, feedback.RegisterPages, dossier.RegisterPages, certcopy.RegisterPages, office.RegisterPages, scorecard.RegisterPages, national.RegisterPages, meeting.RegisterPages, payment.RegisterPages, task.RegisterPages} {
 		if err := register(pages); err != nil {
 			return nil, err
 		}
@@ -278,7 +278,9 @@ func build(ctx context.Context, cfg config.Config, d *db.DB, version string) (*N
 	meetings := &meeting.Handler{Meetings: n.Meetings, Pages: pages}
 	rr.Handle(meetings.Routes()...)
 	rr.Handle(meetings.PageRoutes()...)
-	rr.Handle((&task.Handler{Tasks: n.Tasks}).Routes()...)
+	tasks := &task.Handler{Tasks: n.Tasks, Pages: pages}
+	rr.Handle(tasks.Routes()...)
+	rr.Handle(tasks.PageRoutes()...)
 	payments := &payment.Handler{Payments: n.Payments, Signer: signers.For, Pages: pages}
 	rr.Handle(payments.Routes()...)
 	rr.Handle(payments.PageRoutes()...)

@@ -7,11 +7,14 @@ import (
 	"github.com/lienthong/lienthong/internal/api"
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/web"
 )
 
 // Handler serves the task API.
 type Handler struct {
 	Tasks *Service
+	// Pages renders the HTML pages (PageRoutes); the API does not need it.
+	Pages *web.Renderer
 }
 
 var listParams = map[string]string{
