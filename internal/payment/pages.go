@@ -262,7 +262,7 @@ func (h *Handler) pageStatement(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	gw := r.PostFormValue("gateway")
-	if _, ok := h.Payments.gateways[gw]; !ok {
+	if _, ok := h.Payments.gateways[gw]; !ok && gw != TreasuryGateway {
 		return errs.Reasonf(errs.Invalid, "unknown_gateway", "unknown gateway %q", gw)
 	}
 	from, err1 := time.ParseInLocation(time.DateOnly, r.PostFormValue("from"), ict)
@@ -275,13 +275,24 @@ func (h *Handler) pageStatement(w http.ResponseWriter, r *http.Request) error {
 		return errs.Reasonf(errs.Invalid, "statement", "choose the statement CSV file")
 	}
 	defer f.Close()
-	rows, err := ParseStatement(f)
-	if err != nil {
-		return err
-	}
-	opened, err := h.Payments.Reconcile(r.Context(), gw, rows, from, to.AddDate(0, 0, 1), h.Payments.owner)
-	if err != nil {
-		return err
+	var opened []ReconItem
+	if gw == TreasuryGateway {
+		// The State Treasury's credit lines of the collecting account.
+		lines, err := ParseCreditLines(f)
+		if err != nil {
+			return err
+		}
+		if opened, err = h.Payments.ReconcileTreasury(r.Context(), lines, from, to.AddDate(0, 0, 1), h.Payments.owner); err != nil {
+			return err
+		}
+	} else {
+		rows, err := ParseStatement(f)
+		if err != nil {
+			return err
+		}
+		if opened, err = h.Payments.Reconcile(r.Context(), gw, rows, from, to.AddDate(0, 0, 1), h.Payments.owner); err != nil {
+			return err
+		}
 	}
 	http.Redirect(w, r, "/payments/reconciliation?opened="+url.QueryEscape(strconv.Itoa(len(opened))), http.StatusSeeOther)
 	return nil

@@ -71,20 +71,7 @@ func (s *Service) Reconcile(ctx context.Context, gateway string, rows []Statemen
 	now := s.now().UTC()
 	err := s.d.Tx(ctx, func(tx *db.Tx) error {
 		opened = nil
-		add := func(it ReconItem) error {
-			it.ID, it.Gateway, it.Owner, it.DueAt, it.Status = newID("M"), gateway, owner, now.Add(48*time.Hour), "open"
-			r, err := tx.Exec(ctx, `INSERT INTO payment_recon_items (id, gateway, kind, payment_id, txn_ref,
-				gateway_amount, our_amount, owner, due_at, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)
-				ON CONFLICT DO NOTHING`, it.ID, gateway, it.Kind, it.PaymentID, it.TxnRef, it.GatewayAmount,
-				it.OurAmount, owner, it.DueAt, now)
-			if err != nil {
-				return err
-			}
-			if k, _ := r.RowsAffected(); k > 0 {
-				opened = append(opened, it)
-			}
-			return nil
-		}
+		add := func(it ReconItem) error { return openItem(ctx, tx, gateway, owner, now, it, &opened) }
 		ours := map[string]int64{}
 		rs, err := tx.Query(ctx, `SELECT id, amount FROM payment_payments WHERE gateway = ? AND status = ?
 			AND updated_at >= ? AND updated_at < ?`, gateway, Succeeded, from.UTC(), to.UTC())
@@ -152,6 +139,23 @@ func (s *Service) Reconcile(ctx context.Context, gateway string, rows []Statemen
 		return nil
 	})
 	return opened, err
+}
+
+// openItem records a mismatch as an open worklist item for owner, due two days from now, unless the
+// same mismatch is already recorded; new items are appended to opened.
+func openItem(ctx context.Context, tx *db.Tx, gateway, owner string, now time.Time, it ReconItem, opened *[]ReconItem) error {
+	it.ID, it.Gateway, it.Owner, it.DueAt, it.Status = newID("M"), gateway, owner, now.Add(48*time.Hour), "open"
+	r, err := tx.Exec(ctx, `INSERT INTO payment_recon_items (id, gateway, kind, payment_id, txn_ref,
+		gateway_amount, our_amount, owner, due_at, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)
+		ON CONFLICT DO NOTHING`, it.ID, gateway, it.Kind, it.PaymentID, it.TxnRef, it.GatewayAmount,
+		it.OurAmount, owner, it.DueAt, now)
+	if err != nil {
+		return err
+	}
+	if k, _ := r.RowsAffected(); k > 0 {
+		*opened = append(*opened, it)
+	}
+	return nil
 }
 
 // OpenItems lists the open worklist items, earliest deadline first.

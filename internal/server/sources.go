@@ -68,6 +68,7 @@ func (paymentSource) Name() string { return "payment" }
 
 func (paymentSource) Indicators() []scorecard.Indicator {
 	return []scorecard.Indicator{
+		{Key: "payment_connected", Group: "payment", Vi: "Đã kết nối thanh toán trực tuyến", En: "Connected to online payment", Unit: "bool", Source: "payment", Current: true},
 		{Key: "payments", Group: "payment", Vi: "Giao dịch thanh toán thành công", En: "Successful payments", Unit: "count", Source: "payment"},
 		{Key: "payment_amount", Group: "payment", Vi: "Giá trị thanh toán (đồng)", En: "Amount paid (VND)", Unit: "vnd", Source: "payment"},
 	}
@@ -81,12 +82,16 @@ func (s paymentSource) Figures(ctx context.Context, p scorecard.Period) (map[str
 	from, to := p.From.String(), p.To.String()
 	out := map[string]map[string]float64{}
 	for _, r := range rows {
-		if r.Month < from || r.Month > to {
-			continue
-		}
 		key := provinceRoot(r.Province)
 		if out[key] == nil {
 			out[key] = map[string]float64{}
+		}
+		// Connected: the province has taken a successful payment through the platform at any time.
+		if r.Payments > 0 {
+			out[key]["payment_connected"] = 1
+		}
+		if r.Month < from || r.Month > to {
+			continue
 		}
 		out[key]["payments"] += float64(r.Payments)
 		out[key]["payment_amount"] += float64(r.Value)
