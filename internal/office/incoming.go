@@ -222,6 +222,10 @@ func (s *Service) pickUp(ctx context.Context, by *auth.Principal, axisID, agency
 		if err := addEvent(ctx, tx, KindIncoming, id, by, "pick_up", "", string(Arrived), map[string]any{"axis_id": axisID}); err != nil {
 			return err
 		}
+		in.ID = id
+		if err := linkIncoming(ctx, tx, by, pkg, in); err != nil {
+			return err
+		}
 		if err := queueStatus(ctx, tx, in, "01", "Đã đến", by.Name, ""); err != nil {
 			return err
 		}

@@ -154,6 +154,10 @@ type Outgoing struct {
 	UpdatedAt      time.Time  `json:"updated_at"`
 	Files          []File     `json:"files"`
 	Events         []Event    `json:"events,omitempty"`
+	// Relation is set when the document recalls, updates or replaces an earlier one; Superseded
+	// lists the later documents that did so to this one.
+	Relation   *Relation      `json:"relation,omitempty"`
+	Superseded []Supersession `json:"superseded,omitempty"`
 
 	packageSHA   string
 	sendAttempts int
@@ -234,7 +238,13 @@ type Incoming struct {
 	Opinions            []Opinion          `json:"opinions,omitempty"`
 	Statuses            []StatusReport     `json:"statuses,omitempty"`
 	Events              []Event            `json:"events,omitempty"`
+	// Relation and Superseded: as on Outgoing, from the business type of the received packages.
+	Relation   *Relation      `json:"relation,omitempty"`
+	Superseded []Supersession `json:"superseded,omitempty"`
 }
+
+// Revoked returns the supersession by which the sender recalled the document, or nil.
+func (in *Incoming) Revoked() *Supersession { return revokedBy(in.Superseded) }
 
 // Electronic reports whether the document came as an electronic document, through the axis.
 func (in *Incoming) Electronic() bool { return in.Source == FromAxis }

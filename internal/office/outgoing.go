@@ -42,6 +42,9 @@ type DraftInput struct {
 	Note            string      `json:"note,omitempty"`
 	DueDate         string      `json:"due_date,omitempty"`
 	Recipients      []Recipient `json:"recipients"`
+	// Relation, on a new draft only, makes it recall, update or replace an earlier issued document
+	// of the agency; the package it is sent in then carries the business type and the reference.
+	Relation *Relation `json:"relation,omitempty"`
 	// Version, when updating, must be the document's current version.
 	Version        int    `json:"version,omitempty"`
 	IdempotencyKey string `json:"-"`
@@ -191,6 +194,11 @@ func (s *Service) CreateDraft(ctx context.Context, by *auth.Principal, d DraftIn
 	if err := s.normalize(&d, o); err != nil {
 		return nil, err
 	}
+	if d.Relation != nil {
+		if err := s.checkRelation(ctx, ag.Code, d.Relation); err != nil {
+			return nil, err
+		}
+	}
 	files, err := s.storeUploads(ctx, by, &d)
 	if err != nil {
 		return nil, err
@@ -209,6 +217,11 @@ func (s *Service) CreateDraft(ctx context.Context, by *auth.Principal, d DraftIn
 		}
 		if id, err = insertOutgoing(ctx, tx, by, o, files); err != nil {
 			return err
+		}
+		if d.Relation != nil {
+			if err := addEvent(ctx, tx, KindOutgoing, id, by, actRelation, "", "", d.Relation); err != nil {
+				return err
+			}
 		}
 		return k.record(ctx, tx, id)
 	})
@@ -765,8 +778,9 @@ func (s *Service) issueTx(ctx context.Context, tx *db.Tx, by *auth.Principal, id
 		return nil, plan, err
 	}
 	if o.Events, err = loadEvents(ctx, tx, KindOutgoing, id); err != nil {
-		return nil, plan, err
+		return nil, issuePlan{}, err
 	}
+	o.Relation, o.Superseded = links(o.Events)
 	return o, plan, nil
 }
 

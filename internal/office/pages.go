@@ -313,7 +313,8 @@ func (e EventView) Label() string {
 // eventLabels are the steps the timeline names.
 var eventLabels = map[string]bool{"create": true, "edit": true, "submit": true, "approve": true, "sign": true, "issue": true,
 	"return": true, "cancel": true, "sent": true, "send_failed": true, "pick_up": true, "register": true, "refuse": true,
-	"assign": true, "start": true, "forward": true, "opinion": true, "complete": true, "complete_assignment": true}
+	"assign": true, "start": true, "forward": true, "opinion": true, "complete": true, "complete_assignment": true,
+	actRelation: true, actSuperseded: true}
 
 func eventViews(es []Event) []EventView {
 	out := make([]EventView, 0, len(es))
@@ -505,6 +506,8 @@ type DraftFormView struct {
 	Key               string
 	Problem           *errs.Error
 	Errors            map[string][]string
+	// Relation is set when the draft recalls, updates or replaces an earlier document.
+	Relation *Relation
 }
 
 func (h *Handler) draftForm(fr Frame, form url.Values, problem *errs.Error) DraftFormView {
@@ -516,11 +519,15 @@ func (h *Handler) draftForm(fr Frame, form url.Values, problem *errs.Error) Draf
 		key = newKey()
 	}
 	return DraftFormView{Frame: fr, Types: vn.DocumentTypes(), Urgencies: urgencyChoices, Confidentialities: confidentialityChoices,
-		Form: form, Key: key, Problem: problem, Errors: fieldErrors(problem)}
+		Form: form, Key: key, Problem: problem, Errors: fieldErrors(problem), Relation: relationOfForm(form)}
 }
 
 func (h *Handler) pageDraftForm(w http.ResponseWriter, r *http.Request) error {
-	v := h.draftForm(h.frame(r, "outgoing", ""), nil, nil)
+	form, err := h.prefillRelation(r)
+	if err != nil {
+		return err
+	}
+	v := h.draftForm(h.frame(r, "outgoing", form.Get("agency")), form, nil)
 	return h.Pages.Render(w, r, http.StatusOK, "office_outgoing_new", "office.outgoing.new.title", v)
 }
 
@@ -545,6 +552,7 @@ func draftOf(f url.Values) (DraftInput, error) {
 	for _, name := range splitList(f.Get("paper_recipients"), false) {
 		d.Recipients = append(d.Recipients, Recipient{Name: name})
 	}
+	d.Relation = relationOfForm(f)
 	return d, nil
 }
 
@@ -614,9 +622,11 @@ type OutgoingView struct {
 	Doc       *Outgoing
 	Actions   []OutAction
 	CanResend bool
-	Events    []EventView
-	Problem   *errs.Error
-	Form      url.Values
+	// CanSupersede: the viewer may draft a document recalling, updating or replacing this one.
+	CanSupersede bool
+	Events       []EventView
+	Problem      *errs.Error
+	Form         url.Values
 }
 
 // actionsFor lists the transitions the table allows p on o now.
@@ -654,6 +664,7 @@ func (h *Handler) renderOutgoing(w http.ResponseWriter, r *http.Request, status 
 	v := OutgoingView{Frame: h.frame(r, "outgoing", o.Agency), Doc: o, Actions: actionsFor(p, o), Events: eventViews(o.Events),
 		Problem: problem, Form: form}
 	v.CanResend = o.Status == Issued && (o.SendState == SendFailed || o.SendState == SendPending) && partiesOf(p, o.Agency)&(ByClerk|ByLeader) != 0
+	v.CanSupersede = canSupersede(p, o)
 	return h.Pages.Render(w, r, status, "office_outgoing_show", "office.outgoing.show.title", v)
 }
 

@@ -146,6 +146,9 @@ func (s *Service) Assign(ctx context.Context, by *auth.Principal, incomingID int
 		default:
 			return errs.Reasonf(errs.Conflict, "transition_not_allowed", "document %d is %s: only a registered document being handled is assigned", incomingID, in.Status)
 		}
+		if err := checkNotRevoked(ctx, tx, in.ID, note); err != nil {
+			return err
+		}
 		due, err := s.deadline(tx.Now, r.DueDays, r.DueDate)
 		if err != nil {
 			return err
@@ -275,6 +278,9 @@ func (s *Service) Start(ctx context.Context, by *auth.Principal, assignmentID in
 			return err
 		}
 		incomingID = in.ID
+		if err := checkNotRevoked(ctx, tx, in.ID, ""); err != nil {
+			return err
+		}
 		return start(ctx, tx, by, a, in)
 	})
 	if err != nil {
@@ -420,6 +426,9 @@ func (s *Service) Forward(ctx context.Context, by *auth.Principal, assignmentID 
 			return err
 		}
 		incomingID = in.ID
+		if err := checkNotRevoked(ctx, tx, in.ID, note); err != nil {
+			return err
+		}
 		if r.To == a.Assignee {
 			return errs.Reasonf(errs.Invalid, "bad_assignee", "assignment %d is already %s's", a.ID, r.To)
 		}
@@ -481,6 +490,9 @@ func (s *Service) Complete(ctx context.Context, by *auth.Principal, assignmentID
 			return err
 		}
 		incomingID = in.ID
+		if err := checkNotRevoked(ctx, tx, in.ID, result); err != nil {
+			return err
+		}
 		if err := start(ctx, tx, by, a, in); err != nil {
 			return err
 		}

@@ -61,6 +61,9 @@ func (s *Service) buildPackage(ctx context.Context, o *Outgoing) ([]byte, error)
 		Bussiness: &edxml.Bussiness{BussinessDocType: "0", Paper: "0",
 			StaffInfo: edxml.StaffInfo{Department: o.DraftingUnit, Staff: o.SignerName}},
 	}
+	if err := s.relationOf(ctx, o, p.Trace.Bussiness); err != nil {
+		return nil, err
+	}
 	p.Manifest = &edxml.Manifest{Version: "1.0"}
 	for i, f := range o.Files {
 		cid := "cid:" + strconv.Itoa(i+1)
@@ -158,7 +161,10 @@ func (s *Service) recordSend(ctx context.Context, o *Outgoing, axisID string, se
 				SendSent, axisID, tx.Now, o.ID); err != nil {
 				return err
 			}
-			return addEvent(ctx, tx, KindOutgoing, o.ID, s.system(o.Agency), "sent", "", "", map[string]any{"axis_id": axisID, "document_id": o.AxisDocumentID})
+			if err := addEvent(ctx, tx, KindOutgoing, o.ID, s.system(o.Agency), "sent", "", "", map[string]any{"axis_id": axisID, "document_id": o.AxisDocumentID}); err != nil {
+				return err
+			}
+			return markSuperseded(ctx, tx, s.system(o.Agency), o)
 		}
 		msg := errs.As(sendErr).Message
 		if _, err := tx.Exec(ctx, "UPDATE office_outgoing SET send_state = ?, send_error = ?, send_attempts = send_attempts + 1 WHERE id = ?",

@@ -160,6 +160,7 @@ func (s *Service) loadOutgoing(ctx context.Context, id int64) (*Outgoing, error)
 			return err
 		}
 		o.Events, err = loadEvents(ctx, tx, KindOutgoing, id)
+		o.Relation, o.Superseded = links(o.Events)
 		return err
 	})
 	if err != nil {
@@ -320,6 +321,7 @@ func (s *Service) loadIncoming(ctx context.Context, id int64) (*Incoming, error)
 		}
 		rows.Close()
 		in.Events, err = loadEvents(ctx, tx, KindIncoming, id)
+		in.Relation, in.Superseded = links(in.Events)
 		return err
 	})
 	if err != nil {

@@ -200,6 +200,8 @@ func TestAccessTable(t *testing.T) {
 		{method: "POST", path: ccp + "/revocation", body: `{"reason":""}`, want: [8]int{no, 400, 400, deny, deny, deny, deny, deny}},
 		{method: "GET", path: ccp + "/verification", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
 		{method: "POST", path: ccp + "/verification", contentType: "application/pdf", body: "%PDF-1.7\n%%EOF\n", want: [8]int{ok, ok, ok, ok, ok, ok, ok, ok}},
+		// A recall of an unknown document is refused by the office's own check (access granted).
+		{method: "POST", path: "/api/v1/office/outgoing", body: `{"agency":"000.00.00.H36","type":"QĐ","subject":"Thu hồi","recipients":[],"relation":{"business":"revoke","refers":999999,"reason":"x"}}`, want: [8]int{no, 400, 400, deny, deny, deny, 400, deny}},
 		// Leaders' personal signing keys (registered by admins of the agency), signature figures and
 		// the registers as PDF.
 		{method: "PUT", path: "/api/v1/office/signing-keys/lanhdao.h36", body: `{"agency":"000.00.00.H36","certificate":"x","key":"y"}`, want: [8]int{no, 400, 400, deny, deny, deny, deny, deny}},
