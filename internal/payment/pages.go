@@ -42,6 +42,7 @@ func (h *Handler) PageRoutes() []api.Route {
 		{Method: "GET", Path: "/payments/reconciliation", Page: true, Access: api.OfficersOnly, Handler: h.pageRecon},
 		{Method: "POST", Path: "/payments/reconciliation/resolve", Page: true, Access: api.OfficersOnly, Handler: h.pageResolve},
 		{Method: "POST", Path: "/payments/reconciliation/statement", Page: true, Access: api.OfficersOnly, Handler: h.pageStatement},
+		{Method: "GET", Path: "/payments/gateways", Page: true, Access: api.OfficersOnly, Handler: h.pageGateways},
 	}
 }
 

@@ -23,6 +23,24 @@ var pagePeople = map[string]*auth.Principal{
 	"officer.h36": {Kind: auth.KindUser, ID: "officer.h36", Grants: []auth.Grant{{Role: auth.Officer, Agency: "000.00.00.H36"}}, CSRF: "csrf-o36"},
 	"officer.h16": {Kind: auth.KindUser, ID: "officer.h16", Grants: []auth.Grant{{Role: auth.Officer, Agency: "000.00.00.H16"}}, CSRF: "csrf-o16"},
 	"finance":     {Kind: auth.KindUser, ID: "finance", Grants: []auth.Grant{{Role: auth.Officer, Agency: auth.Everywhere}}, CSRF: "csrf-fin"},
+	"admin":       {Kind: auth.KindUser, ID: "admin", Grants: []auth.Grant{{Role: auth.Admin, Agency: auth.Everywhere}}, CSRF: "csrf-adm"},
+}
+
+// The administrators see the configured gateways with fingerprints, never the secrets.
+func TestGatewaysPage(t *testing.T) {
+	s := newSvc(t, dbtest.SQLite(t), nil)
+	s.payURLs = map[string]string{"bank": "https://gw.example/pay"}
+	srv := pageServer(t, s)
+	code, body, _ := visit(t, "GET", srv.URL+"/payments/gateways", "admin", "", nil)
+	if code != 200 || !strings.Contains(body, "hmac-sha512") || !strings.Contains(body, "rsa-sha256") || !strings.Contains(body, "https://gw.example/pay") {
+		t.Fatalf("gateways page: %d\n%s", code, body)
+	}
+	if strings.Contains(body, "test-secret") {
+		t.Fatal("the gateways page shows the shared secret")
+	}
+	if code, _, _ := visit(t, "GET", srv.URL+"/payments/gateways", "finance", "", nil); code != http.StatusForbidden {
+		t.Fatalf("a finance officer saw the gateway configuration: %d", code)
+	}
 }
 
 func pageServer(t *testing.T, s *Service) *httptest.Server {
