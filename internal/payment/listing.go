@@ -77,3 +77,39 @@ func (s *Service) List(ctx context.Context, f ListFilter) ([]Row, error) {
 	})
 	return out, err
 }
+
+// BillsToPay lists a payer's bills that are still open or partly paid, oldest first.
+func (s *Service) BillsToPay(ctx context.Context, payerID string) ([]Bill, error) {
+	if payerID == "" {
+		return nil, nil
+	}
+	var codes []string
+	err := s.d.Read(ctx, func(tx *db.Tx) error {
+		rs, err := tx.Query(ctx, `SELECT code FROM payment_bills WHERE payer_id = ? AND status IN ('open', 'partly_paid')
+			ORDER BY created_at LIMIT 100`, payerID)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var c string
+			if err := rs.Scan(&c); err != nil {
+				return err
+			}
+			codes = append(codes, c)
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	bills := make([]Bill, 0, len(codes))
+	for _, c := range codes {
+		b, err := s.Bill(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		bills = append(bills, b)
+	}
+	return bills, nil
+}

@@ -135,7 +135,9 @@ func (h *Handler) pageReturn(w http.ResponseWriter, r *http.Request) error {
 
 // ListView is the view of the receipts and payments lists.
 type ListView struct {
-	Rows     []Row
+	Rows []Row
+	// ToPay are the signed-in payer's unpaid bills (receipts page).
+	ToPay    []Bill
 	Status   string
 	Statuses []string
 	Key      string
@@ -154,7 +156,11 @@ func (h *Handler) pageReceipts(w http.ResponseWriter, r *http.Request) error {
 			paid = append(paid, row)
 		}
 	}
-	return h.Pages.Render(w, r, http.StatusOK, "payment_receipts", "payment.receipts.title", ListView{Rows: paid})
+	toPay, err := h.Payments.BillsToPay(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	return h.Pages.Render(w, r, http.StatusOK, "payment_receipts", "payment.receipts.title", ListView{Rows: paid, ToPay: toPay})
 }
 
 var listStatuses = []string{Created, Redirected, Pending, Succeeded, Failed, Cancelled, Expired, Refunded, Disputed}

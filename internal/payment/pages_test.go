@@ -103,6 +103,12 @@ func TestPages(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// The citizen finds the bill on the receipts page, to pay.
+		if code, body, _ := visit(t, "GET", srv.URL+"/payments/receipts", "citizen", "", nil); code != 200 ||
+			!strings.Contains(body, "/payments/bills/"+b.Code) || !strings.Contains(body, "200.000") {
+			t.Fatalf("receipts page before paying: %d\n%s", code, body)
+		}
+
 		// The citizen sees the bill with its lines and total, and pays; a double click is one payment.
 		code, body, _ := visit(t, "GET", srv.URL+"/payments/bills/"+b.Code, "citizen", "", nil)
 		if code != 200 || !strings.Contains(body, "200.000") || !strings.Contains(body, "Phí thẩm định") {

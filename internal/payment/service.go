@@ -52,6 +52,9 @@ type Bill struct {
 	BillInput
 }
 
+// Due is what is left to pay.
+func (b Bill) Due() int64 { return b.Total - b.Paid }
+
 // Payment is one attempt to pay a bill through a gateway.
 type Payment struct {
 	ID       string `json:"id"`
