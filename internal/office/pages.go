@@ -436,4 +436,3 @@ func (h *Handler) pageDesk(w http.ResponseWriter, r *http.Request) error {
 	v.Mine = len(mine)
 	return h.Pages.Render(w, r, http.StatusOK, "office_desk", "office.desk.title", v)
 }
-

@@ -365,4 +365,3 @@ func (h *Handler) pageMyWork(w http.ResponseWriter, r *http.Request) error {
 	sort.SliceStable(v.Urgent, func(i, j int) bool { return v.Urgent[i].Timeliness == Overdue && v.Urgent[j].Timeliness != Overdue })
 	return h.Pages.Render(w, r, http.StatusOK, "office_mywork", "office.mywork.title", v)
 }
-

@@ -274,4 +274,3 @@ func (h *Handler) pageResend(w http.ResponseWriter, r *http.Request) error {
 	}
 	return redirect(w, r, fmt.Sprintf("/office/outgoing/%d?done=resend", id))
 }
-
