@@ -144,7 +144,8 @@ func (h *Handler) pageProvince(w http.ResponseWriter, r *http.Request) error {
 	sc := d.Scorecard
 	v := h.view(&sc, r)
 	v.Province = &d.Province
-	return h.Pages.Render(w, r, http.StatusOK, "scorecard_province", "scorecard.province.title", v)
+	// The province page is the same table, one row per agency.
+	return h.Pages.Render(w, r, http.StatusOK, "scorecard", "scorecard.province.title", v)
 }
 
 // ReportView is the printable report: a section per province.
