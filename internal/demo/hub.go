@@ -10,6 +10,7 @@ import (
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/national"
 	"github.com/lienthong/lienthong/internal/task"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // HubServices are the services LoadHub drives.
@@ -19,7 +20,7 @@ type HubServices struct {
 	Tasks    *task.Service
 }
 
-var ictZone = time.FixedZone("ICT", 7*3600)
+var ictZone = vn.ICT
 
 // LoadHub fills the national hub the way the 2020 report describes it, through the real services:
 // each demo province's connected system synchronises its dossiers (the node's own demo dossiers, as

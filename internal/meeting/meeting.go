@@ -16,9 +16,10 @@ import (
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/signature"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
-var ict = time.FixedZone("ICT", 7*3600)
+var ict = vn.ICT
 
 // Agencies is the part of the agency registry used here.
 type Agencies interface {

@@ -6,10 +6,11 @@ package national
 
 import (
 	"time"
+
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
-// ict is Asia/Ho_Chi_Minh, a fixed UTC+7 zone (no daylight saving since 1975).
-var ict = time.FixedZone("ICT", 7*3600)
+var ict = vn.ICT
 
 // DateLayout is the national portal's date format, yyyyMMddHHmmss in Asia/Ho_Chi_Minh.
 const DateLayout = "20060102150405"

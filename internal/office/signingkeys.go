@@ -18,6 +18,7 @@ import (
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // A leader signs with a personal certificate (Decree 30/2020 Điều 12); the agency's signature
@@ -281,5 +282,4 @@ type PersonalSigner struct {
 	Image   []byte
 }
 
-// ictZone is Vietnam's time (UTC+7, no daylight saving), for dates shown in messages.
-var ictZone = time.FixedZone("ICT", 7*3600)
+var ictZone = vn.ICT

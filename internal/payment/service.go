@@ -12,9 +12,10 @@ import (
 
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
-var ict = time.FixedZone("ICT", 7*3600)
+var ict = vn.ICT
 
 // Fee line kinds.
 const (

@@ -21,7 +21,7 @@ import (
 	"github.com/lienthong/lienthong/internal/vn"
 )
 
-var ict = time.FixedZone("ICT", 7*3600)
+var ict = vn.ICT
 
 // Source is a module that contributes figures (SSO, sync, payments, tasks). Figures returns, for
 // the period, values per province code (level-1 identifier such as 000.00.00.H36) and indicator

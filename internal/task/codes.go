@@ -3,10 +3,9 @@
 // deadline extensions, derived statuses, reminders and figures kept as incremental aggregates.
 package task
 
-import "time"
+import "github.com/lienthong/lienthong/internal/vn"
 
-// ict is Vietnam time (UTC+7, no daylight saving); task days are counted in it.
-var ict = time.FixedZone("ICT", 7*3600)
+var ict = vn.ICT
 
 // Code is an entry of a code list kept as data.
 type Code struct {

@@ -10,9 +10,10 @@ import (
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/meeting"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
-var ictZone = time.FixedZone("ICT", 7*3600)
+var ictZone = vn.ICT
 
 // Load holds a meeting of Lâm Đồng's People's Committee whose conclusions become tasks,
 // and opens a written-opinion ballot that two of three members have answered.
