@@ -172,6 +172,8 @@ func TestRunnerRetriesFailures(t *testing.T) {
 			st := mustStats(t, q, "q")
 			return st.Done == 1 && st.Dead == 2
 		})
+		// The queue records a job's end before the runner's worker returns and counts it.
+		waitFor(t, "the runner's workers to return", 5*time.Second, func() bool { return r.Stats().Running == 0 })
 		count := func(p string) int32 { c, _ := calls.Load(p); return c.(*atomic.Int32).Load() }
 		if count("flaky") != 3 || count("broken") != 2 || count("panics") != 1 {
 			t.Errorf("calls: flaky %d (want 3), broken %d (want 2), panics %d (want 1)", count("flaky"), count("broken"), count("panics"))
