@@ -105,14 +105,9 @@ func (r *reader) attachmentEncoded() error {
 
 // content streams the text of the ContentTransferEncoded element just opened through a base64
 // decoder to the Attachment callback, then reads its end tag. The text is taken from the source
-// directly, never through the xml.Decoder, so it is never held in memory.
+// directly, never through the lexer, so it is never held in memory.
 func (r *reader) content(meta AttachmentMeta) (ref string, size int64, err error) {
-	start := r.d.InputOffset() + r.adjust
-	if start != r.src.off {
-		// The decoder always stops right after the '>' of a start tag; anything else is a bug here.
-		return "", 0, errors.New("edxml.Read: internal error: decoder is ahead of the attachment text")
-	}
-	if !bytes.HasSuffix(r.src.rec, []byte("/>")) {
+	if !r.lx.empty {
 		t := &base64Text{s: r.src, line: r.line()}
 		cr := &countReader{r: base64.NewDecoder(base64.StdEncoding, t)}
 		var cbErr error
@@ -122,9 +117,7 @@ func (r *reader) content(meta AttachmentMeta) (ref string, size int64, err error
 		if cbErr == nil && cr.err == nil && t.err == nil {
 			_, _ = io.Copy(io.Discard, cr)
 		}
-		r.adjust += t.consumed
 		r.src.lines += t.lines
-		r.src.restart()
 		switch {
 		case t.err != nil:
 			return "", 0, t.err
@@ -140,8 +133,8 @@ func (r *reader) content(meta AttachmentMeta) (ref string, size int64, err error
 	if err != nil {
 		return "", 0, r.eof(err)
 	}
-	if se, ok := tok.(xml.StartElement); ok {
-		return "", 0, r.errorf(CodeUnexpectedElement, "element %s inside ContentTransferEncoded, which holds only base64 text", se.Name.Local)
+	if tok.kind == tokStart {
+		return "", 0, r.errorf(CodeUnexpectedElement, "element %s inside ContentTransferEncoded, which holds only base64 text", tok.start.Name.Local)
 	}
 	return ref, size, nil
 }
@@ -165,7 +158,7 @@ func (c *countReader) Read(p []byte) (int, error) {
 // base64Text reads the text of a ContentTransferEncoded element straight from the source and returns
 // only its base64 characters. It drops XML white space (and character references to white space),
 // follows CDATA sections, skips comments and processing instructions, and stops before the '<' of
-// the end tag, leaving it to the decoder. Anything else is bad base64.
+// the end tag, leaving it to the lexer. Anything else is bad base64.
 type base64Text struct {
 	s        *source
 	line     int   // input line of the start tag
@@ -307,7 +300,7 @@ func (t *base64Text) special(p []byte, n *int) {
 			t.skip(2)
 			t.skipUntil("?>")
 		default:
-			// The end tag (or a stray element, which the caller reports): the decoder takes over here.
+			// The end tag (or a stray element, which the caller reports): the lexer takes over here.
 			t.done = true
 		}
 	case '&':

@@ -2,7 +2,8 @@
 // national document exchange axis defined by QCVN 102:2016/BTTTT: document packages, with their
 // business variants (new, revoke, update, replace), and status packets.
 //
-// Read streams: the header is parsed token by token with encoding/xml under limits on depth, text,
+// Read streams: the header is parsed token by token by the package's own XML lexer (lex.go; about
+// twice as fast as encoding/xml, which it replaced) under limits on depth, text,
 // attribute and total size, element and attachment counts; each attachment's base64 text is decoded
 // as it is read and handed to a callback, so a package with hundreds of megabytes of attachments never
 // sits in memory. DOCTYPEs and custom entities are refused. Write streams the other way, pulling each

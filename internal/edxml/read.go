@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 )
 
 // ReadOptions configures Read. The zero value reads with the default limits and discards attachment
@@ -87,18 +87,8 @@ func Read(r io.Reader, opts ReadOptions) (*Package, error) {
 	o := opts.withDefaults()
 	tokenLimit := 2*o.MaxTextSize + 4*o.MaxAttrSize + 4096
 	src := newSource(r, o.MaxTotalSize, tokenLimit, o.MaxRawSize)
-	rd := &reader{src: src, o: o}
-	rd.adjust = src.skipBOM()
-	d := xml.NewDecoder(src)
-	d.Strict = true
-	d.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
-		switch strings.ToLower(label) {
-		case "utf8", "us-ascii", "ascii":
-			return input, nil
-		}
-		return nil, &SyntaxError{Code: CodeUnsupportedEncoding, Message: fmt.Sprintf("encoding %s is not supported; send UTF-8", quote(label))}
-	}
-	rd.d = d
+	src.skipBOM()
+	rd := &reader{src: src, lx: &lexer{s: src}, o: o}
 	p, err := rd.document()
 	if err != nil {
 		return nil, err
@@ -108,14 +98,11 @@ func Read(r io.Reader, opts ReadOptions) (*Package, error) {
 
 // reader holds the state of one Read.
 type reader struct {
-	d   *xml.Decoder
+	lx  *lexer
 	src *source
 	o   ReadOptions
 	p   *Package
 
-	// adjust counts the input bytes consumed outside the decoder (a BOM, attachment texts), so that
-	// d.InputOffset()+adjust is the absolute offset of the next token.
-	adjust      int64
 	depth       int
 	elements    int
 	attachments int
@@ -124,97 +111,122 @@ type reader struct {
 
 	ns      []binding // namespace declarations in scope, innermost last
 	nsMarks []int     // len(ns) before each open element
+
+	// The prefixes of the last start tag as written, before next resolved them: capture needs them.
+	prefix      string
+	attrPrefix  []string
+	captureMark int      // len(ns) when the element being captured opened, -1 outside a capture
+	free        []string // prefixes the captured element uses without declaring them
 }
 
 type binding struct{ prefix, uri string }
 
-// line returns the input line of the decoder's position.
-func (r *reader) line() int {
-	l, _ := r.d.InputPos()
-	return l + r.src.lines
-}
+// xmlNamespace is the namespace the prefix "xml" is bound to by definition.
+const xmlNamespace = "http://www.w3.org/XML/1998/namespace"
+
+// line returns the current input line.
+func (r *reader) line() int { return r.lx.line() }
 
 // errorf returns a *SyntaxError at the current line.
 func (r *reader) errorf(code, format string, args ...any) error {
 	return &SyntaxError{Code: code, Line: r.line(), Message: fmt.Sprintf(format, args...)}
 }
 
-// fail turns an error of the decoder into the error Read returns.
+// fail turns an error of the lexer into the error Read returns: malformed input before the document
+// element is not XML at all.
 func (r *reader) fail(err error) error {
 	var se *SyntaxError
-	if errors.As(err, &se) {
-		if se.Line == 0 {
-			se.Line = r.line()
-		}
-		return se
+	if errors.As(err, &se) && se.Code == CodeMalformedXML && !r.inRoot {
+		se.Code = CodeNotXML
 	}
-	if err == io.EOF {
-		return io.EOF
-	}
-	if rerr := r.src.rerr; rerr != nil && rerr != io.EOF && errors.Is(err, rerr) {
-		return fmt.Errorf("edxml.Read: %w", err)
-	}
-	code := CodeMalformedXML
-	if !r.inRoot {
-		code = CodeNotXML
-	}
-	var xe *xml.SyntaxError
-	if errors.As(err, &xe) {
-		if strings.HasPrefix(xe.Msg, "invalid character entity") {
-			code = CodeUndefinedEntity
-		}
-		return &SyntaxError{Code: code, Line: xe.Line + r.src.lines, Message: xe.Msg}
-	}
-	return &SyntaxError{Code: code, Line: r.line(), Message: strings.TrimPrefix(err.Error(), "xml: ")}
+	return err
 }
 
-// next returns the next start element, end element or text, skipping comments and processing
-// instructions and enforcing the limits.
-func (r *reader) next() (xml.Token, error) {
-	for {
-		r.src.mark(r.d.InputOffset() + r.adjust)
-		startLine := r.line()
-		tok, err := r.d.Token()
-		if err != nil {
-			return nil, r.fail(err)
+// next returns the next start element, end element or text, enforcing the limits and resolving
+// namespace prefixes.
+func (r *reader) next() (token, error) {
+	t, err := r.lx.next()
+	if err != nil {
+		return token{}, r.fail(err)
+	}
+	switch t.kind {
+	case tokStart:
+		r.depth++
+		if r.depth > r.o.MaxDepth {
+			return token{}, r.errorf(CodeTooDeep, "elements are nested deeper than %d", r.o.MaxDepth)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			r.depth++
-			if r.depth > r.o.MaxDepth {
-				return nil, r.errorf(CodeTooDeep, "elements are nested deeper than %d", r.o.MaxDepth)
+		r.elements++
+		if r.elements > r.o.MaxElements {
+			return token{}, r.errorf(CodeTooManyElements, "the package has more than %d elements", r.o.MaxElements)
+		}
+		mark := len(r.ns)
+		for _, a := range t.start.Attr {
+			if len(a.Value) > r.o.MaxAttrSize {
+				return token{}, r.errorf(CodeTooLarge, "attribute %s of %s is longer than %d bytes", a.Name.Local, t.start.Name.Local, r.o.MaxAttrSize)
 			}
-			r.elements++
-			if r.elements > r.o.MaxElements {
-				return nil, r.errorf(CodeTooManyElements, "the package has more than %d elements", r.o.MaxElements)
+			switch {
+			case a.Name.Space == "xmlns":
+				r.ns = append(r.ns, binding{a.Name.Local, a.Value})
+			case a.Name.Space == "" && a.Name.Local == "xmlns":
+				r.ns = append(r.ns, binding{"", a.Value})
 			}
-			mark := len(r.ns)
-			for _, a := range t.Attr {
-				if len(a.Value) > r.o.MaxAttrSize {
-					return nil, r.errorf(CodeTooLarge, "attribute %s of %s is longer than %d bytes", a.Name.Local, t.Name.Local, r.o.MaxAttrSize)
-				}
-				switch {
-				case a.Name.Space == "xmlns":
-					r.ns = append(r.ns, binding{a.Name.Local, a.Value})
-				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					r.ns = append(r.ns, binding{"", a.Value})
-				}
-			}
-			r.nsMarks = append(r.nsMarks, mark)
-			return tok, nil // tok, not t: boxing t again would allocate
-		case xml.EndElement:
-			r.depth--
-			if n := len(r.nsMarks); n > 0 {
-				r.ns = r.ns[:r.nsMarks[n-1]]
-				r.nsMarks = r.nsMarks[:n-1]
-			}
-			return tok, nil
-		case xml.CharData:
-			return tok, nil
-		case xml.Directive:
-			return nil, &SyntaxError{Code: CodeDTDForbidden, Line: startLine, Message: "a DOCTYPE or other <!…> declaration is not allowed in an edXML package"}
+		}
+		r.nsMarks = append(r.nsMarks, mark)
+		r.resolve(&t.start)
+	case tokEnd:
+		r.depth--
+		if n := len(r.nsMarks); n > 0 {
+			r.ns = r.ns[:r.nsMarks[n-1]]
+			r.nsMarks = r.nsMarks[:n-1]
 		}
 	}
+	return t, nil
+}
+
+// resolve replaces the prefixes of a start tag's names by their namespaces, as encoding/xml does:
+// an unprefixed element is in the default namespace, an unprefixed attribute in none, and an
+// unbound prefix is left as it is. The prefixes as written are kept for capture.
+func (r *reader) resolve(t *xml.StartElement) {
+	r.prefix = t.Name.Space
+	r.attrPrefix = r.attrPrefix[:0]
+	if r.captureMark >= 0 {
+		r.use(t.Name.Space)
+	}
+	t.Name.Space = r.namespace(t.Name.Space)
+	for i := range t.Attr {
+		a := &t.Attr[i]
+		r.attrPrefix = append(r.attrPrefix, a.Name.Space)
+		if a.Name.Space == "" || a.Name.Space == "xmlns" {
+			continue
+		}
+		if r.captureMark >= 0 {
+			r.use(a.Name.Space)
+		}
+		a.Name.Space = r.namespace(a.Name.Space)
+	}
+}
+
+func (r *reader) namespace(prefix string) string {
+	if prefix == "xml" {
+		return xmlNamespace
+	}
+	if uri, ok := r.lookup(prefix); ok {
+		return uri
+	}
+	return prefix
+}
+
+// use notes a prefix used inside the element being captured: it is free unless declared inside it.
+func (r *reader) use(prefix string) {
+	if prefix == "xml" || prefix == "xmlns" || slices.Contains(r.free, prefix) {
+		return
+	}
+	for _, b := range r.ns[r.captureMark:] {
+		if b.prefix == prefix {
+			return
+		}
+	}
+	r.free = append(r.free, prefix)
 }
 
 // lookup returns the namespace bound to prefix in the current scope.
@@ -251,8 +263,9 @@ func (r *reader) children(extra *[]RawElement, h handler) error {
 		if err != nil {
 			return r.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch tok.kind {
+		case tokStart:
+			t := tok.start
 			local := ""
 			if t.Name.Space == Namespace {
 				local = t.Name.Local
@@ -280,7 +293,7 @@ func (r *reader) children(extra *[]RawElement, h handler) error {
 				}
 				*extra = append(*extra, raw)
 			}
-		case xml.EndElement:
+		case tokEnd:
 			return nil
 		}
 	}
@@ -296,22 +309,39 @@ func (r *reader) eof(err error) error {
 
 // text reads the text of the element just opened, up to and including its end tag.
 func (r *reader) text(start xml.StartElement) (string, error) {
-	var b strings.Builder
+	// Usually one text token, read into one string; comments or CDATA split the text into more.
+	var (
+		first string
+		more  []byte
+		n     int
+	)
 	for {
 		tok, err := r.next()
 		if err != nil {
 			return "", r.eof(err)
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if b.Len()+len(t) > r.o.MaxTextSize {
+		switch tok.kind {
+		case tokText:
+			if len(first)+len(more)+len(tok.text) > r.o.MaxTextSize {
 				return "", r.errorf(CodeTooLarge, "the text of %s is longer than %d bytes", start.Name.Local, r.o.MaxTextSize)
 			}
-			b.Write(t)
-		case xml.StartElement:
-			return "", r.errorf(CodeUnexpectedElement, "element %s inside %s, which holds only text", t.Name.Local, start.Name.Local)
-		case xml.EndElement:
-			return b.String(), nil
+			switch n {
+			case 0:
+				first = string(tok.text)
+			case 1:
+				more = append([]byte(first), tok.text...)
+				first = ""
+			default:
+				more = append(more, tok.text...)
+			}
+			n++
+		case tokStart:
+			return "", r.errorf(CodeUnexpectedElement, "element %s inside %s, which holds only text", tok.start.Name.Local, start.Name.Local)
+		case tokEnd:
+			if n > 1 {
+				return string(more), nil
+			}
+			return first, nil
 		}
 	}
 }
@@ -333,32 +363,42 @@ func (r *reader) dup(path string) {
 }
 
 // capture reads the element just opened, up to and including its end tag, and returns its bytes as
-// they were in the input.
+// they were in the input, with the namespaces of the prefixes it uses without declaring them.
 func (r *reader) capture() (RawElement, error) {
 	from := r.src.recBase
 	r.src.pinned++
+	defer func() { r.src.pinned-- }()
+	// The start tag has been read: its own declarations are in scope and its prefixes known.
+	r.captureMark = r.nsMarks[len(r.nsMarks)-1]
+	r.free = r.free[:0]
+	r.use(r.prefix)
+	for _, p := range r.attrPrefix {
+		if p != "" {
+			r.use(p)
+		}
+	}
+	defer func() { r.captureMark = -1 }()
 	depth := 1
 	for depth > 0 {
 		tok, err := r.next()
 		if err != nil {
-			r.src.pinned--
 			return RawElement{}, r.eof(err)
 		}
-		switch tok.(type) {
-		case xml.StartElement:
+		switch tok.kind {
+		case tokStart:
 			depth++
-		case xml.EndElement:
+		case tokEnd:
 			depth--
 		}
 	}
-	r.src.pinned--
-	b, err := r.src.recorded(from, r.d.InputOffset()+r.adjust)
+	b, err := r.src.recorded(from, r.src.off)
 	if err != nil {
 		return RawElement{}, err
 	}
 	raw := RawElement{XML: append([]byte(nil), b...)}
 	// After the end tag the scope is the parent's, which is where the free prefixes resolve.
-	for _, prefix := range freePrefixes(raw.XML) {
+	slices.Sort(r.free)
+	for _, prefix := range r.free {
 		if uri, ok := r.lookup(prefix); ok {
 			if raw.NS == nil {
 				raw.NS = make(map[string]string, 2)
@@ -373,6 +413,7 @@ func (r *reader) capture() (RawElement, error) {
 func (r *reader) document() (*Package, error) {
 	p := &Package{}
 	r.p = p
+	r.captureMark = -1
 	var root xml.StartElement
 prolog:
 	for {
@@ -383,13 +424,13 @@ prolog:
 		if err != nil {
 			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if !isSpace(t) {
+		switch tok.kind {
+		case tokText:
+			if !isSpace(tok.text) {
 				return nil, r.errorf(CodeNotXML, "the input has text before the document element")
 			}
-		case xml.StartElement:
-			root = t
+		case tokStart:
+			root = tok.start
 			break prolog
 		}
 	}
@@ -437,13 +478,13 @@ prolog:
 			}
 			return nil, err
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if !isSpace(t) {
+		switch tok.kind {
+		case tokText:
+			if !isSpace(tok.text) {
 				return nil, r.errorf(CodeMalformedXML, "text after the document element")
 			}
-		case xml.StartElement:
-			return nil, r.errorf(CodeMalformedXML, "a second element %s after the document element", t.Name.Local)
+		case tokStart:
+			return nil, r.errorf(CodeMalformedXML, "a second element %s after the document element", tok.start.Name.Local)
 		}
 	}
 	p.kind = KindDocument

@@ -38,7 +38,7 @@ func Write(w io.Writer, p *Package, attachments func(a AttachmentMeta) (io.ReadC
 
 	x.open("edXMLHeader")
 	x.flush()
-	x.messageHeader(&p.Header)
+	x.messageHeader(&p.Header, p.Kind() == KindStatus)
 	x.traceHeaderList(p.Trace)
 	x.extra(p.HeaderExtra)
 	if p.Signature != nil {
@@ -248,7 +248,9 @@ func (x *xw) staffInfo(s *StaffInfo) {
 	x.close("StaffInfo")
 }
 
-func (x *xw) messageHeader(h *MessageHeader) {
+// messageHeader writes MessageHeader; a status packet's StatusCode is written even when empty, since
+// it is what makes the packet a status packet.
+func (x *xw) messageHeader(h *MessageHeader, status bool) {
 	x.open("MessageHeader")
 	x.flush()
 	x.organization("From", &h.From, false)
@@ -315,7 +317,11 @@ func (x *xw) messageHeader(h *MessageHeader) {
 	}
 
 	x.staffInfo(&h.StaffInfo)
-	x.text("StatusCode", string(h.StatusCode))
+	if status {
+		x.leaf("StatusCode", string(h.StatusCode))
+	} else {
+		x.text("StatusCode", string(h.StatusCode))
+	}
 	x.text("Description", h.Description)
 	x.text("Timestamp", h.Timestamp)
 	x.extra(h.Extra)
