@@ -160,7 +160,7 @@ type CertInfo struct {
 	SHA256 string
 }
 
-func certInfo(c *x509.Certificate) CertInfo {
+func describeCert(c *x509.Certificate) CertInfo {
 	info := CertInfo{
 		Subject:      c.Subject.String(),
 		CommonName:   c.Subject.CommonName,

@@ -188,7 +188,7 @@ func check(si *sigInfo, sig *foundSig, digest []byte, trust *TrustStore, opts Ve
 	}
 	certs := make([]*x509.Certificate, 0, len(si.certs))
 	for i, der := range si.certs {
-		c, err := x509.ParseCertificate(der)
+		c, err := parseCertificate(der)
 		if err != nil {
 			return nil, errorf(CodeBadCertificate, "X509Certificate %d cannot be parsed: %v", i+1, err)
 		}
