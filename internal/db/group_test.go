@@ -18,7 +18,7 @@ import (
 func TestGroupCommit(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		g := d.NewGroup(16)
+		g := d.NewGroup(16, 0)
 		defer g.Close()
 		var wg sync.WaitGroup
 		errsByKey := make([]error, 400)
@@ -64,7 +64,7 @@ func TestGroupCommit(t *testing.T) {
 func TestGroupCommitFailurePath(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		g := d.NewGroup(16)
+		g := d.NewGroup(16, 0)
 		defer g.Close()
 		started, release := make(chan struct{}), make(chan struct{})
 		blocker := make(chan error, 1)
@@ -141,7 +141,7 @@ func TestGroupCommitFailurePath(t *testing.T) {
 func TestGroupCommitAllFailing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		g := d.NewGroup(16)
+		g := d.NewGroup(16, 0)
 		defer g.Close()
 		var wg sync.WaitGroup
 		got := make([]error, 20)
@@ -181,7 +181,7 @@ func BenchmarkGroupCommit(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			d := dbtest.SQLite(b)
 			ctx := context.Background()
-			g := d.NewGroup(64)
+			g := d.NewGroup(64, 0)
 			defer g.Close()
 			var n int64
 			var mu sync.Mutex
@@ -207,5 +207,61 @@ func BenchmarkGroupCommit(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// TestGroupLinger checks that a lingering group waits for more callers only under load: a caller
+// alone commits at once; after a batch of several, the next batch gathers callers until it is full.
+func TestGroupLinger(t *testing.T) {
+	d := dbtest.SQLite(t)
+	ctx := context.Background()
+	g := d.NewGroup(4, time.Hour)
+	defer g.Close()
+	noop := func(tx *db.Tx) error { return nil }
+
+	// Alone: an hour of linger would show.
+	done := make(chan error, 1)
+	go func() { done <- g.Do(ctx, noop) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a caller alone waited for company")
+	}
+
+	// Hold the committer on one caller while three queue up: they form the next batch, of three.
+	release, holding := make(chan struct{}), make(chan struct{})
+	go g.Do(ctx, func(tx *db.Tx) error { close(holding); <-release; return nil })
+	<-holding
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() { defer wg.Done(); g.Do(ctx, noop) }()
+	}
+	for g.Queued() < 3 {
+		time.Sleep(time.Millisecond)
+	}
+	close(release)
+	wg.Wait()
+
+	// Under load now: four callers arriving one by one end up in one transaction, which commits as
+	// soon as it is full, not after the hour.
+	var mu sync.Mutex
+	txs := map[*db.Tx]int{}
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := g.Do(ctx, func(tx *db.Tx) error { mu.Lock(); txs[tx]++; mu.Unlock(); return nil }); err != nil {
+				t.Error(err)
+			}
+		}()
+		time.Sleep(time.Duration(i) * 10 * time.Millisecond)
+	}
+	wg.Wait()
+	if len(txs) != 1 {
+		t.Errorf("four callers under load committed in %d transactions, want 1", len(txs))
 	}
 }
