@@ -37,6 +37,7 @@ type lexer struct {
 	tokStart int64      // offset of the current token's first byte
 	tokLine  int        // line of the current token's first byte
 	bound    int64      // offset the current token may not reach (see setBound)
+	tok      token      // the last token, which next returns a pointer to
 }
 
 type tokenKind uint8
@@ -47,12 +48,18 @@ const (
 	tokText
 )
 
-// token is one start tag, end tag or run of text. It is a value, not an interface, so handing it to
-// the reader allocates nothing.
+// token is one start tag, end tag or run of text. The lexer keeps the last one and hands out a pointer
+// to it, valid until the next token: nothing is allocated or copied per token.
 type token struct {
 	kind  tokenKind
 	start xml.StartElement // tokStart: prefixes as written in Name.Space until the reader resolves them
 	text  []byte           // tokText: valid until the next token
+}
+
+// set makes t the last token and returns it.
+func (l *lexer) set(t token) *token {
+	l.tok = t
+	return &l.tok
 }
 
 // line returns the current input line.
@@ -167,16 +174,16 @@ func (l *lexer) peekc() (byte, error) {
 
 // next returns the next start tag, end tag or text, skipping comments and processing instructions.
 // At the end of input it returns io.EOF if no element is open.
-func (l *lexer) next() (token, error) {
+func (l *lexer) next() (*token, error) {
 	if l.empty {
 		l.empty = false
 		l.stack = l.stack[:len(l.stack)-1]
-		return token{kind: tokEnd}, nil
+		return l.set(token{kind: tokEnd}), nil
 	}
 	for {
 		l.setBound()
 		if l.window() == nil {
-			return token{}, l.stop(len(l.stack) == 0)
+			return nil, l.stop(len(l.stack) == 0)
 		}
 		s := l.s
 		if s.buf[s.pos] != '<' {
@@ -185,7 +192,7 @@ func (l *lexer) next() (token, error) {
 		l.take(1, true)
 		c, err := l.peekc()
 		if err != nil {
-			return token{}, err
+			return nil, err
 		}
 		switch c {
 		case '/':
@@ -194,7 +201,7 @@ func (l *lexer) next() (token, error) {
 		case '?':
 			l.take(1, true)
 			if err := l.procInst(); err != nil {
-				return token{}, err
+				return nil, err
 			}
 		case '!':
 			l.take(1, true)
@@ -209,13 +216,13 @@ func (l *lexer) next() (token, error) {
 }
 
 // textToken reads text up to the next '<' or the end of input.
-func (l *lexer) textToken() (token, error) {
+func (l *lexer) textToken() (*token, error) {
 	var err error
 	l.text, err = l.chars(l.text[:0], 0)
 	if err != nil {
-		return token{}, err
+		return nil, err
 	}
-	return token{kind: tokText, text: l.text}, nil
+	return l.set(token{kind: tokText, text: l.text}), nil
 }
 
 // chars appends to dst the decoded characters up to the next '<' (quote 0, text) or up to and
@@ -468,24 +475,24 @@ func (l *lexer) space() (bool, error) {
 }
 
 // startTag reads a start tag after its '<'.
-func (l *lexer) startTag() (token, error) {
+func (l *lexer) startTag() (*token, error) {
 	n, err := l.name()
 	if err != nil {
-		return token{}, err
+		return nil, err
 	}
 	name, err := l.qname(n)
 	if err != nil {
-		return token{}, err
+		return nil, err
 	}
 	l.attrs = l.attrs[:0]
 	for {
 		sp, err := l.space()
 		if err != nil {
-			return token{}, err
+			return nil, err
 		}
 		c, err := l.peekc()
 		if err != nil {
-			return token{}, err
+			return nil, err
 		}
 		switch c {
 		case '>':
@@ -493,17 +500,17 @@ func (l *lexer) startTag() (token, error) {
 		case '/':
 			l.take(1, true)
 			if c, err = l.getc(); err != nil {
-				return token{}, err
+				return nil, err
 			} else if c != '>' {
-				return token{}, l.errorf("expected /> in element %s", n)
+				return nil, l.errorf("expected /> in element %s", n)
 			}
 			l.empty = true
 		default:
 			if !sp {
-				return token{}, l.errorf("expected white space before an attribute in element %s", n)
+				return nil, l.errorf("expected white space before an attribute in element %s", n)
 			}
 			if err := l.attribute(n); err != nil {
-				return token{}, err
+				return nil, err
 			}
 			continue
 		}
@@ -514,7 +521,7 @@ func (l *lexer) startTag() (token, error) {
 	if len(l.attrs) > 0 {
 		attrs = append([]xml.Attr(nil), l.attrs...)
 	}
-	return token{kind: tokStart, start: xml.StartElement{Name: name, Attr: attrs}}, nil
+	return l.set(token{kind: tokStart, start: xml.StartElement{Name: name, Attr: attrs}}), nil
 }
 
 // attribute reads one name="value" of the element named elem.
@@ -559,27 +566,27 @@ func (l *lexer) attribute(elem string) error {
 }
 
 // endTag reads an end tag after its "</".
-func (l *lexer) endTag() (token, error) {
+func (l *lexer) endTag() (*token, error) {
 	n, err := l.name()
 	if err != nil {
-		return token{}, err
+		return nil, err
 	}
 	if _, err := l.space(); err != nil {
-		return token{}, err
+		return nil, err
 	}
 	if c, err := l.getc(); err != nil {
-		return token{}, err
+		return nil, err
 	} else if c != '>' {
-		return token{}, l.errorf("invalid characters between </%s and >", n)
+		return nil, l.errorf("invalid characters between </%s and >", n)
 	}
 	if len(l.stack) == 0 {
-		return token{}, l.errorf("unexpected end element </%s>", n)
+		return nil, l.errorf("unexpected end element </%s>", n)
 	}
 	if open := l.stack[len(l.stack)-1]; open != n {
-		return token{}, l.errorf("element <%s> closed by </%s>", open, n)
+		return nil, l.errorf("element <%s> closed by </%s>", open, n)
 	}
 	l.stack = l.stack[:len(l.stack)-1]
-	return token{kind: tokEnd}, nil
+	return l.set(token{kind: tokEnd}), nil
 }
 
 // skipTo consumes bytes up to and including the first occurrence of end, recording them during a
@@ -680,47 +687,47 @@ func declParam(body []byte, name string) (string, bool) {
 
 // bang reads what follows "<!": a comment (skipped), a CDATA section (text) or a declaration
 // (refused).
-func (l *lexer) bang() (t token, skip bool, err error) {
+func (l *lexer) bang() (t *token, skip bool, err error) {
 	c, err := l.getc()
 	if err != nil {
-		return token{}, false, err
+		return nil, false, err
 	}
 	switch c {
 	case '-':
 		if c, err = l.getc(); err != nil {
-			return token{}, false, err
+			return nil, false, err
 		} else if c != '-' {
-			return token{}, false, l.errorf("invalid sequence <!- not part of <!--")
+			return nil, false, l.errorf("invalid sequence <!- not part of <!--")
 		}
 		if _, err := l.skipTo("--", false); err != nil {
-			return token{}, false, err
+			return nil, false, err
 		}
 		if c, err = l.getc(); err != nil {
-			return token{}, false, err
+			return nil, false, err
 		} else if c != '>' {
-			return token{}, false, l.errorf(`invalid sequence "--" not allowed in comments`)
+			return nil, false, l.errorf(`invalid sequence "--" not allowed in comments`)
 		}
-		return token{}, true, nil
+		return nil, true, nil
 	case '[':
 		for i := 0; i < len("CDATA["); i++ {
 			if c, err = l.getc(); err != nil {
-				return token{}, false, err
+				return nil, false, err
 			} else if c != "CDATA["[i] {
-				return token{}, false, l.errorf("invalid <![ sequence")
+				return nil, false, l.errorf("invalid <![ sequence")
 			}
 		}
 		body, err := l.skipTo("]]>", true)
 		if err != nil {
-			return token{}, false, err
+			return nil, false, err
 		}
 		l.text = l.text[:0]
 		for i := 0; i < len(body); {
 			r, size := utf8.DecodeRune(body[i:])
 			switch {
 			case r == utf8.RuneError && size == 1:
-				return token{}, false, l.errorf("invalid UTF-8 in a CDATA section")
+				return nil, false, l.errorf("invalid UTF-8 in a CDATA section")
 			case !isXMLChar(r):
-				return token{}, false, l.errorf("illegal character code %U in a CDATA section", r)
+				return nil, false, l.errorf("illegal character code %U in a CDATA section", r)
 			case r == '\r':
 				if i+1 < len(body) && body[i+1] == '\n' {
 					i++
@@ -731,9 +738,9 @@ func (l *lexer) bang() (t token, skip bool, err error) {
 			}
 			i += size
 		}
-		return token{kind: tokText, text: l.text}, false, nil
+		return l.set(token{kind: tokText, text: l.text}), false, nil
 	}
-	return token{}, false, &SyntaxError{Code: CodeDTDForbidden, Line: l.tokLine,
+	return nil, false, &SyntaxError{Code: CodeDTDForbidden, Line: l.tokLine,
 		Message: "a DOCTYPE or other <!…> declaration is not allowed in an edXML package"}
 }
 

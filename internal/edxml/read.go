@@ -144,25 +144,25 @@ func (r *reader) fail(err error) error {
 
 // next returns the next start element, end element or text, enforcing the limits and resolving
 // namespace prefixes.
-func (r *reader) next() (token, error) {
+func (r *reader) next() (*token, error) {
 	t, err := r.lx.next()
 	if err != nil {
-		return token{}, r.fail(err)
+		return nil, r.fail(err)
 	}
 	switch t.kind {
 	case tokStart:
 		r.depth++
 		if r.depth > r.o.MaxDepth {
-			return token{}, r.errorf(CodeTooDeep, "elements are nested deeper than %d", r.o.MaxDepth)
+			return nil, r.errorf(CodeTooDeep, "elements are nested deeper than %d", r.o.MaxDepth)
 		}
 		r.elements++
 		if r.elements > r.o.MaxElements {
-			return token{}, r.errorf(CodeTooManyElements, "the package has more than %d elements", r.o.MaxElements)
+			return nil, r.errorf(CodeTooManyElements, "the package has more than %d elements", r.o.MaxElements)
 		}
 		mark := len(r.ns)
 		for _, a := range t.start.Attr {
 			if len(a.Value) > r.o.MaxAttrSize {
-				return token{}, r.errorf(CodeTooLarge, "attribute %s of %s is longer than %d bytes", a.Name.Local, t.start.Name.Local, r.o.MaxAttrSize)
+				return nil, r.errorf(CodeTooLarge, "attribute %s of %s is longer than %d bytes", a.Name.Local, t.start.Name.Local, r.o.MaxAttrSize)
 			}
 			switch {
 			case a.Name.Space == "xmlns":
