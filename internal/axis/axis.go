@@ -14,6 +14,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lienthong/lienthong/internal/agency"
@@ -90,16 +91,21 @@ type Service struct {
 	opt    Options
 	up     *Upstream
 	notify *notifier
+	// accepting counts the packages between arrival and answer: the group commit waits for them.
+	accepting atomic.Int64
 }
 
-// groupLinger is how long, under load, a batch of accepted packages waits for more before it
-// commits: far below the 20 ms the axis allows at the 99th percentile, and with 16 concurrent
-// senders about 20 % more packages per second (seven per commit instead of three).
+// groupLinger is how long at most a batch of accepted packages waits for the packages still being
+// parsed and verified before it commits: far below the 20 ms the axis allows at the 99th
+// percentile, and with 16 concurrent senders about a fifth more packages per second (seven per
+// commit instead of three).
 const groupLinger = time.Millisecond
 
 // New returns the axis service. Close it to stop its group committer.
 func New(d *db.DB, blobs blob.Store, reg *agency.Registry, opt Options) *Service {
-	return &Service{db: d, group: d.NewGroup(64, groupLinger), blobs: blobs, reg: reg, opt: opt, up: opt.Upstream, notify: newNotifier()}
+	s := &Service{db: d, blobs: blobs, reg: reg, opt: opt, up: opt.Upstream, notify: newNotifier()}
+	s.group = d.NewGroup(db.GroupOptions{MaxBatch: 64, Linger: groupLinger, Coming: func() int { return int(s.accepting.Load()) }})
+	return s
 }
 
 // Close stops the service's committer after the commits in flight.

@@ -252,6 +252,8 @@ func (s *Service) Send(ctx context.Context, p *auth.Principal, body io.Reader) (
 // fromUpstream marks packages pulled from the upstream node: they are delivered here, never
 // forwarded back.
 func (s *Service) accept(ctx context.Context, p *auth.Principal, body io.Reader, status, fromUpstream bool) (*Receipt, error) {
+	s.accepting.Add(1)
+	defer s.accepting.Add(-1)
 	pp, err := s.store(ctx, body)
 	if err != nil {
 		return nil, s.refused(ctx, p, "", err)

@@ -12,14 +12,14 @@ import (
 // caller returns only after the transaction holding its work is durably committed. Under load, one commit
 // (one fsync) then acknowledges many requests; alone, a caller waits for nobody.
 //
-// A group may linger: when the last batch held more than one caller (others are working concurrently),
-// the next batch waits up to the linger time for more callers before it commits. Fewer, larger
-// commits cost less per caller (each commit writes the shared index pages and syncs once), at the
-// price of that much latency under load; a caller alone never waits.
+// A group may linger for callers on their way (GroupOptions): fewer, larger commits cost less per
+// caller (each commit writes the shared index pages and syncs once), at the price of that much
+// latency under load; a caller alone never waits.
 type Group struct {
 	db       *DB
 	maxBatch int
 	linger   time.Duration
+	coming   func() int
 	units    chan *unit
 	stop     chan struct{}
 	done     chan struct{}
@@ -35,13 +35,30 @@ type unit struct {
 // ErrGroupClosed is returned by Do after Close.
 var ErrGroupClosed = errors.New("db: group committer closed")
 
-// NewGroup starts a group committer that puts at most maxBatch callers in one transaction and, under
-// load, lingers up to linger for more (0: never).
-func (d *DB) NewGroup(maxBatch int, linger time.Duration) *Group {
-	if maxBatch < 1 {
-		maxBatch = 1
+// GroupOptions configures a group committer.
+type GroupOptions struct {
+	// MaxBatch is the most callers one transaction holds.
+	MaxBatch int
+	// Linger and Coming let a batch wait for callers on their way. Coming returns how many callers
+	// are working toward a Do or are in one (for the axis: packages being parsed, verified or
+	// committed). While the batch holds fewer than that, it waits for them, up to Linger. Without
+	// Coming, or with Linger 0, a batch commits whoever is queued at once.
+	Linger time.Duration
+	Coming func() int
+}
+
+// lingerPoll is how often a lingering batch looks at Coming again: a caller that gave up on its way
+// (its package was refused) must not keep the batch waiting for the whole linger time.
+const lingerPoll = 100 * time.Microsecond
+
+// NewGroup starts a group committer.
+func (d *DB) NewGroup(o GroupOptions) *Group {
+	maxBatch := max(o.MaxBatch, 1)
+	linger := max(o.Linger, 0)
+	if o.Coming == nil {
+		linger = 0
 	}
-	g := &Group{db: d, maxBatch: maxBatch, linger: max(linger, 0), units: make(chan *unit, maxBatch*4), stop: make(chan struct{}), done: make(chan struct{})}
+	g := &Group{db: d, maxBatch: maxBatch, linger: linger, coming: o.Coming, units: make(chan *unit, maxBatch*4), stop: make(chan struct{}), done: make(chan struct{})}
 	go g.loop()
 	return g
 }
@@ -75,7 +92,6 @@ func (g *Group) Close() {
 
 func (g *Group) loop() {
 	defer close(g.done)
-	busy := false // the last batch had more than one caller
 	for {
 		var first *unit
 		select {
@@ -101,24 +117,29 @@ func (g *Group) loop() {
 				break fill
 			}
 		}
-		if busy && g.linger > 0 && len(batch) < g.maxBatch {
+		if g.linger > 0 {
 			batch = g.wait(batch)
 		}
-		busy = len(batch) > 1
 		g.run(batch)
 	}
 }
 
-// wait adds callers to batch as they come, for up to the linger time or until the batch is full.
+// wait adds callers to batch while more are coming, for up to the linger time or until the batch is
+// full.
 func (g *Group) wait(batch []*unit) []*unit {
-	t := time.NewTimer(g.linger)
+	deadline := time.Now().Add(g.linger)
+	t := time.NewTimer(lingerPoll)
 	defer t.Stop()
-	for len(batch) < g.maxBatch {
+	for len(batch) < g.maxBatch && len(batch) < g.coming() {
+		left := time.Until(deadline)
+		if left <= 0 {
+			break
+		}
+		t.Reset(min(lingerPoll, left))
 		select {
 		case u := <-g.units:
 			batch = append(batch, u)
 		case <-t.C:
-			return batch
 		}
 	}
 	return batch

@@ -18,7 +18,7 @@ import (
 func TestGroupCommit(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		g := d.NewGroup(16, 0)
+		g := d.NewGroup(db.GroupOptions{MaxBatch: 16})
 		defer g.Close()
 		var wg sync.WaitGroup
 		errsByKey := make([]error, 400)
@@ -64,7 +64,7 @@ func TestGroupCommit(t *testing.T) {
 func TestGroupCommitFailurePath(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		g := d.NewGroup(16, 0)
+		g := d.NewGroup(db.GroupOptions{MaxBatch: 16})
 		defer g.Close()
 		started, release := make(chan struct{}), make(chan struct{})
 		blocker := make(chan error, 1)
@@ -141,7 +141,7 @@ func TestGroupCommitFailurePath(t *testing.T) {
 func TestGroupCommitAllFailing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		g := d.NewGroup(16, 0)
+		g := d.NewGroup(db.GroupOptions{MaxBatch: 16})
 		defer g.Close()
 		var wg sync.WaitGroup
 		got := make([]error, 20)
@@ -181,7 +181,7 @@ func BenchmarkGroupCommit(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			d := dbtest.SQLite(b)
 			ctx := context.Background()
-			g := d.NewGroup(64, 0)
+			g := d.NewGroup(db.GroupOptions{MaxBatch: 64})
 			defer g.Close()
 			var n int64
 			var mu sync.Mutex
@@ -210,58 +210,63 @@ func BenchmarkGroupCommit(b *testing.B) {
 	}
 }
 
-// TestGroupLinger checks that a lingering group waits for more callers only under load: a caller
-// alone commits at once; after a batch of several, the next batch gathers callers until it is full.
+// TestGroupLinger checks that a lingering group waits only for callers on their way: a caller alone
+// commits at once; callers announced as coming end up in one transaction, which commits as soon as
+// it holds them all; a caller that gives up on its way keeps nobody waiting for long.
 func TestGroupLinger(t *testing.T) {
 	d := dbtest.SQLite(t)
 	ctx := context.Background()
-	g := d.NewGroup(4, time.Hour)
+	var coming atomic.Int64
+	g := d.NewGroup(db.GroupOptions{MaxBatch: 16, Linger: time.Hour, Coming: func() int { return int(coming.Load()) }})
 	defer g.Close()
 	noop := func(tx *db.Tx) error { return nil }
-
-	// Alone: an hour of linger would show.
-	done := make(chan error, 1)
-	go func() { done <- g.Do(ctx, noop) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
+	within := func(what string, f func()) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() { f(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: waited for the hour of linger", what)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("a caller alone waited for company")
 	}
 
-	// Hold the committer on one caller while three queue up: they form the next batch, of three.
-	release, holding := make(chan struct{}), make(chan struct{})
-	go g.Do(ctx, func(tx *db.Tx) error { close(holding); <-release; return nil })
-	<-holding
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Add(1)
-		go func() { defer wg.Done(); g.Do(ctx, noop) }()
-	}
-	for g.Queued() < 3 {
-		time.Sleep(time.Millisecond)
-	}
-	close(release)
-	wg.Wait()
+	// Alone: nobody else is coming.
+	coming.Store(1)
+	within("a caller alone", func() {
+		if err := g.Do(ctx, noop); err != nil {
+			t.Error(err)
+		}
+	})
 
-	// Under load now: four callers arriving one by one end up in one transaction, which commits as
-	// soon as it is full, not after the hour.
+	// Four callers announced, arriving one by one: one transaction, committed when the fourth is in.
+	coming.Store(4)
 	var mu sync.Mutex
 	txs := map[*db.Tx]int{}
-	for i := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := g.Do(ctx, func(tx *db.Tx) error { mu.Lock(); txs[tx]++; mu.Unlock(); return nil }); err != nil {
-				t.Error(err)
-			}
-		}()
-		time.Sleep(time.Duration(i) * 10 * time.Millisecond)
-	}
-	wg.Wait()
+	var wg sync.WaitGroup
+	within("four callers", func() {
+		for i := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := g.Do(ctx, func(tx *db.Tx) error { mu.Lock(); txs[tx]++; mu.Unlock(); return nil }); err != nil {
+					t.Error(err)
+				}
+			}()
+			time.Sleep(time.Duration(i) * 10 * time.Millisecond)
+		}
+		wg.Wait()
+	})
 	if len(txs) != 1 {
-		t.Errorf("four callers under load committed in %d transactions, want 1", len(txs))
+		t.Errorf("four callers on their way committed in %d transactions, want 1", len(txs))
 	}
+
+	// Two announced, one gives up on its way: the other commits without the hour.
+	coming.Store(2)
+	within("a caller whose companion gave up", func() {
+		go func() { time.Sleep(20 * time.Millisecond); coming.Store(1) }()
+		if err := g.Do(ctx, noop); err != nil {
+			t.Error(err)
+		}
+	})
 }

@@ -65,7 +65,7 @@ func New(d *db.DB, blobs blob.Store, cat *catalog.Catalog, agencies Agencies, ca
 	if opt.GroupBatch <= 0 {
 		opt.GroupBatch = 64
 	}
-	return &Service{db: d, group: d.NewGroup(opt.GroupBatch, 0), blobs: blobs, catalog: cat, agencies: agencies, cal: cal, opt: opt}
+	return &Service{db: d, group: d.NewGroup(db.GroupOptions{MaxBatch: opt.GroupBatch}), blobs: blobs, catalog: cat, agencies: agencies, cal: cal, opt: opt}
 }
 
 // Close stops accepting submissions and waits for those in flight.

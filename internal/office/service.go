@@ -115,7 +115,7 @@ func New(d *db.DB, blobs blob.Store, reg *agency.Registry, cal *calendar.Calenda
 	if opt.RetryAfter <= 0 {
 		opt.RetryAfter = 10 * time.Second
 	}
-	return &Service{db: d, group: d.NewGroup(opt.GroupBatch, 0), blobs: blobs, reg: reg, cal: cal, axis: ax, opt: opt}
+	return &Service{db: d, group: d.NewGroup(db.GroupOptions{MaxBatch: opt.GroupBatch}), blobs: blobs, reg: reg, cal: cal, axis: ax, opt: opt}
 }
 
 // Close stops the group committer after the writes in flight.

@@ -99,7 +99,7 @@ type Service struct {
 
 // New returns a Service.
 func New(d *db.DB, o Options) *Service {
-	s := &Service{d: d, group: d.NewGroup(64, 0), gateways: map[string]Gateway{}, onPaid: o.OnPaid, now: o.Now,
+	s := &Service{d: d, group: d.NewGroup(db.GroupOptions{MaxBatch: 64}), gateways: map[string]Gateway{}, onPaid: o.OnPaid, now: o.Now,
 		payURLs: o.PayURLs, stmtURLs: o.StatementURLs, owner: o.ReconOwner}
 	if s.owner == "" {
 		s.owner = "finance"
