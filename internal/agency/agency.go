@@ -80,11 +80,8 @@ func (a *Agency) Active() bool { return a.ActiveOn(Today()) }
 // Identifier returns the parsed identifier code.
 func (a *Agency) Identifier() vn.AgencyCode { return a.code }
 
-// ict is Vietnam's time zone; a fixed zone needs no tzdata on the machine.
-var ict = time.FixedZone("ICT", 7*3600)
-
 // Today returns today's date in Vietnam as YYYY-MM-DD.
-func Today() string { return time.Now().In(ict).Format(time.DateOnly) }
+func Today() string { return time.Now().In(vn.ICT).Format(time.DateOnly) }
 
 func validKind(k Kind) bool {
 	for _, x := range Kinds {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // The checks below read what an applicant types into the registration form. They are pure
@@ -99,14 +101,11 @@ func ParseDateOfBirth(s string, now time.Time) (string, error) {
 	if err != nil {
 		return "", errors.New("must be a date YYYY-MM-DD")
 	}
-	if d.Year() < 1900 || s > now.In(ict).Format(time.DateOnly) {
+	if d.Year() < 1900 || s > now.In(vn.ICT).Format(time.DateOnly) {
 		return "", errors.New("must be a date between 1900-01-01 and today")
 	}
 	return s, nil
 }
-
-// ict is Vietnam's time zone (UTC+7, no daylight saving).
-var ict = time.FixedZone("ICT", 7*3600)
 
 // cleanText collapses runs of white space and reports whether the result fits in max characters.
 func cleanText(s string, max int) (string, bool) {

@@ -12,6 +12,7 @@ import (
 	"github.com/lienthong/lienthong/internal/audit"
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // Options tune the service; they come from the configuration.
@@ -292,7 +293,7 @@ func (s *Service) Login(ctx context.Context, login, password string) (string, *P
 	if lockedUntil != nil && now.Before(*lockedUntil) {
 		s.recordFailure(ctx, login, 0)
 		return "", nil, errs.Reasonf(errs.Unauthorized, "locked", "too many failed attempts: the account is locked until %s",
-			lockedUntil.In(time.FixedZone("ICT", 7*3600)).Format("15:04 02/01/2006"))
+			lockedUntil.In(vn.ICT).Format("15:04 02/01/2006"))
 	}
 	if disabled {
 		return "", nil, errs.Reasonf(errs.Unauthorized, "disabled", "this account is disabled")

@@ -166,9 +166,6 @@ var statsDefinitions = map[string]string{
 	"registration":     "hours from the delivery into a recipient's inbox to the first status 03 (registered) from that recipient, for documents delivered in the period; median and 90th percentile (nearest rank)",
 }
 
-// ict is Vietnam's time zone: months are Vietnamese months.
-var ict = time.FixedZone("ICT", 7*3600)
-
 // month is a calendar month as a count of months since year 0.
 type month int
 
@@ -181,7 +178,7 @@ func parseMonth(s string) (month, error) {
 }
 
 func monthOf(t time.Time) month {
-	t = t.In(ict)
+	t = t.In(vn.ICT)
 	return month(t.Year()*12 + int(t.Month()) - 1)
 }
 
@@ -189,7 +186,7 @@ func (m month) String() string { return fmt.Sprintf("%04d-%02d", int(m)/12, int(
 
 // start returns the instant the month begins in Vietnam, in UTC (as the store keeps times).
 func (m month) start() time.Time {
-	return time.Date(int(m)/12, time.Month(int(m)%12+1), 1, 0, 0, 0, 0, ict).UTC()
+	return time.Date(int(m)/12, time.Month(int(m)%12+1), 1, 0, 0, 0, 0, vn.ICT).UTC()
 }
 
 // resolve fills the period's defaults and checks it.
@@ -489,7 +486,7 @@ func (s *Service) Stats(ctx context.Context, pr Period) (*Statistics, error) {
 	sort.Slice(st.Provinces, func(i, j int) bool { return st.Provinces[i].Code < st.Provinces[j].Code })
 
 	// Registration and connection per level, from the registry.
-	firstDay, lastDay := from.start().In(ict).Format(time.DateOnly), (to+1).start().In(ict).AddDate(0, 0, -1).Format(time.DateOnly)
+	firstDay, lastDay := from.start().In(vn.ICT).Format(time.DateOnly), (to+1).start().In(vn.ICT).AddDate(0, 0, -1).Format(time.DateOnly)
 	for _, a := range ix.All() {
 		lv := levels[string(a.Level)]
 		if lv == nil || pr.Province != "" && a.Identifier().Root() != pr.Province {

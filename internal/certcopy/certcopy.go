@@ -171,6 +171,3 @@ func NormalizeCode(s string) (string, bool) {
 	}
 	return s, true
 }
-
-// ict is Vietnam's time zone, in which copies are dated and register years counted.
-var ict = time.FixedZone("ICT", 7*3600)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/pdf"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // Certification is the statement of the certification page.
@@ -43,7 +44,7 @@ func (s *Service) render(c *Copy, pages []page, place string) (out []byte, err e
 	d.Title("Lời chứng chứng thực bản sao điện tử từ bản chính", "")
 	d.Paragraph(Certification)
 	d.Paragraph(c.RegisterLabel + " – Quyển số: " + c.Book)
-	d.Field("Ngày chứng thực", pdf.DateLine("", c.IssuedAt)+" ("+c.IssuedAt.In(ict).Format("15:04")+")")
+	d.Field("Ngày chứng thực", pdf.DateLine("", c.IssuedAt)+" ("+c.IssuedAt.In(vn.ICT).Format("15:04")+")")
 	d.Field("Người yêu cầu chứng thực", c.ApplicantName)
 	d.Field("Bản chính", c.OriginalDescription)
 	d.Field("Số trang", fmt.Sprintf("%d", c.Pages))

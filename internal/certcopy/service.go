@@ -21,6 +21,7 @@ import (
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/signature"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // SignerFunc returns the key an agency signs its copies with (its own certificate, a PKCS#11
@@ -221,7 +222,7 @@ func (s *Service) issueTx(ctx context.Context, p *auth.Principal, req Request, p
 	var c *Copy
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		now := tx.Now.UTC().Truncate(time.Microsecond)
-		year := now.In(ict).Year()
+		year := now.In(vn.ICT).Year()
 		n, err := nextNumber(ctx, tx, req.Agency, year)
 		if err != nil {
 			return err

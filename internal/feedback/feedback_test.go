@@ -20,11 +20,10 @@ import (
 	"github.com/lienthong/lienthong/internal/demo"
 	"github.com/lienthong/lienthong/internal/errs"
 	"github.com/lienthong/lienthong/internal/feedback"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 var (
-	ict = time.FixedZone("ICT", 7*3600)
-
 	officerLD = &auth.Principal{Kind: auth.KindUser, ID: "pakn.ld", Name: "Trần Thị Mai", UserID: 1, Grants: []auth.Grant{{Role: auth.Officer, Agency: "000.00.00.H36"}}}
 	leaderSTP = &auth.Principal{Kind: auth.KindUser, ID: "lanhdao.stp", Name: "Nguyễn Thị Hồng", UserID: 2, Grants: []auth.Grant{{Role: auth.Leader, Agency: "000.00.05.H36"}}}
 	officerDL = &auth.Principal{Kind: auth.KindUser, ID: "chuyenvien.daklak", Name: "Y Bhim Niê", UserID: 3, Grants: []auth.Grant{{Role: auth.Officer, Agency: "000.00.00.H16"}}}
@@ -46,7 +45,7 @@ func (f fixture) at(t time.Time) { *f.clock = t }
 func newFixture(t testing.TB, d *db.DB, opt feedback.Options) fixture {
 	t.Helper()
 	ctx := context.Background()
-	clock := time.Date(2026, 2, 2, 10, 0, 0, 0, ict)
+	clock := time.Date(2026, 2, 2, 10, 0, 0, 0, vn.ICT)
 	opt.Now = func() time.Time { return clock }
 	reg, err := agency.NewRegistry(ctx, d)
 	if err != nil {
@@ -121,14 +120,14 @@ func TestDeadlinesAcrossTet(t *testing.T) {
 		want     time.Time
 		note     bool
 	}{
-		{"Friday before Tết", feedback.Feedback, time.Date(2026, 2, 13, 10, 0, 0, 0, ict), time.Date(2026, 3, 6, 17, 0, 0, 0, ict), false},
-		{"Friday before Tết, after office hours", feedback.Feedback, time.Date(2026, 2, 13, 18, 0, 0, 0, ict), time.Date(2026, 3, 9, 17, 0, 0, 0, ict), false},
-		{"during Tết", feedback.Question, time.Date(2026, 2, 16, 9, 0, 0, 0, ict), time.Date(2026, 3, 9, 17, 0, 0, 0, ict), false},
-		{"Thursday before Tết", feedback.Feedback, time.Date(2026, 2, 12, 9, 0, 0, 0, ict), time.Date(2026, 3, 5, 17, 0, 0, 0, ict), false},
-		{"two weeks before Tết", feedback.Feedback, time.Date(2026, 2, 2, 10, 0, 0, 0, ict), time.Date(2026, 2, 23, 17, 0, 0, 0, ict), false},
-		{"petition with its own 15 days", feedback.Petition, time.Date(2026, 2, 13, 10, 0, 0, 0, ict), time.Date(2026, 3, 13, 17, 0, 0, 0, ict), false},
+		{"Friday before Tết", feedback.Feedback, time.Date(2026, 2, 13, 10, 0, 0, 0, vn.ICT), time.Date(2026, 3, 6, 17, 0, 0, 0, vn.ICT), false},
+		{"Friday before Tết, after office hours", feedback.Feedback, time.Date(2026, 2, 13, 18, 0, 0, 0, vn.ICT), time.Date(2026, 3, 9, 17, 0, 0, 0, vn.ICT), false},
+		{"during Tết", feedback.Question, time.Date(2026, 2, 16, 9, 0, 0, 0, vn.ICT), time.Date(2026, 3, 9, 17, 0, 0, 0, vn.ICT), false},
+		{"Thursday before Tết", feedback.Feedback, time.Date(2026, 2, 12, 9, 0, 0, 0, vn.ICT), time.Date(2026, 3, 5, 17, 0, 0, 0, vn.ICT), false},
+		{"two weeks before Tết", feedback.Feedback, time.Date(2026, 2, 2, 10, 0, 0, 0, vn.ICT), time.Date(2026, 2, 23, 17, 0, 0, 0, vn.ICT), false},
+		{"petition with its own 15 days", feedback.Petition, time.Date(2026, 2, 13, 10, 0, 0, 0, vn.ICT), time.Date(2026, 3, 13, 17, 0, 0, 0, vn.ICT), false},
 		// 2027 has no published schedule: the computed holidays are used and the item says so.
-		{"into 2027", feedback.Feedback, time.Date(2026, 12, 24, 10, 0, 0, 0, ict), time.Date(2027, 1, 8, 17, 0, 0, 0, ict), true},
+		{"into 2027", feedback.Feedback, time.Date(2026, 12, 24, 10, 0, 0, 0, vn.ICT), time.Date(2027, 1, 8, 17, 0, 0, 0, vn.ICT), true},
 	}
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, feedback.Options{Days: map[feedback.Kind]int{feedback.Petition: 15}})
@@ -141,7 +140,7 @@ func TestDeadlinesAcrossTet(t *testing.T) {
 					t.Fatal(err)
 				}
 				if !got.DueAt.Equal(tc.want) || !got.ReceivedAt.Equal(tc.received) {
-					t.Errorf("received %v, due %v; want received %v, due %v", got.ReceivedAt.In(ict), got.DueAt.In(ict), tc.received, tc.want)
+					t.Errorf("received %v, due %v; want received %v, due %v", got.ReceivedAt.In(vn.ICT), got.DueAt.In(vn.ICT), tc.received, tc.want)
 				}
 				if hasNote := strings.Contains(got.DeadlineNote, "2027"); hasNote != tc.note {
 					t.Errorf("deadline note %q: want a note about 2027: %v", got.DeadlineNote, tc.note)
@@ -163,12 +162,12 @@ func TestOverdueAndDueSoon(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newFixture(t, d, feedback.Options{})
-		a := mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, ict), sub(feedback.Feedback, "000.00.05.H36", "A")) // due Mon 23/2
-		b := mustSubmit(t, f, time.Date(2026, 2, 5, 10, 0, 0, 0, ict), sub(feedback.Petition, "000.00.04.H36", "B")) // due Thu 26/2
-		c := mustSubmit(t, f, time.Date(2026, 2, 9, 10, 0, 0, 0, ict), sub(feedback.Feedback, "000.00.02.H16", "C")) // due Mon 2/3
-		e := mustSubmit(t, f, time.Date(2026, 2, 9, 11, 0, 0, 0, ict), sub(feedback.Question, "000.00.05.H36", "E"))
-		mustSubmit(t, f, time.Date(2026, 2, 13, 10, 0, 0, 0, ict), sub(feedback.Feedback, "000.00.05.H36", "D")) // due Fri 6/3
-		f.at(time.Date(2026, 2, 12, 9, 0, 0, 0, ict))
+		a := mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, vn.ICT), sub(feedback.Feedback, "000.00.05.H36", "A")) // due Mon 23/2
+		b := mustSubmit(t, f, time.Date(2026, 2, 5, 10, 0, 0, 0, vn.ICT), sub(feedback.Petition, "000.00.04.H36", "B")) // due Thu 26/2
+		c := mustSubmit(t, f, time.Date(2026, 2, 9, 10, 0, 0, 0, vn.ICT), sub(feedback.Feedback, "000.00.02.H16", "C")) // due Mon 2/3
+		e := mustSubmit(t, f, time.Date(2026, 2, 9, 11, 0, 0, 0, vn.ICT), sub(feedback.Question, "000.00.05.H36", "E"))
+		mustSubmit(t, f, time.Date(2026, 2, 13, 10, 0, 0, 0, vn.ICT), sub(feedback.Feedback, "000.00.05.H36", "D")) // due Fri 6/3
+		f.at(time.Date(2026, 2, 12, 9, 0, 0, 0, vn.ICT))
 		if _, err := f.svc.Answer(ctx, leaderSTP, e.Code, feedback.Reply{Text: "Đã trả lời.", Title: "Giám đốc"}); err != nil {
 			t.Fatal(err)
 		}
@@ -197,10 +196,10 @@ func TestOverdueAndDueSoon(t *testing.T) {
 			want lists
 		}{
 			// On a Tết holiday A is due the next working day but one: due soon, not overdue.
-			{"Friday of Tết", time.Date(2026, 2, 20, 12, 0, 0, 0, ict), lists{[]string{}, []string{a.Code}, []string{}, []string{}}},
-			{"first Tuesday after Tết", time.Date(2026, 2, 24, 9, 0, 0, 0, ict), lists{[]string{a.Code}, []string{b.Code}, []string{}, []string{}}},
-			{"Friday after Tết", time.Date(2026, 2, 27, 9, 0, 0, 0, ict), lists{[]string{a.Code, b.Code}, []string{}, []string{}, []string{c.Code}}},
-			{"Tuesday 3 March", time.Date(2026, 3, 3, 9, 0, 0, 0, ict), lists{[]string{a.Code, b.Code}, []string{}, []string{c.Code}, []string{}}},
+			{"Friday of Tết", time.Date(2026, 2, 20, 12, 0, 0, 0, vn.ICT), lists{[]string{}, []string{a.Code}, []string{}, []string{}}},
+			{"first Tuesday after Tết", time.Date(2026, 2, 24, 9, 0, 0, 0, vn.ICT), lists{[]string{a.Code}, []string{b.Code}, []string{}, []string{}}},
+			{"Friday after Tết", time.Date(2026, 2, 27, 9, 0, 0, 0, vn.ICT), lists{[]string{a.Code, b.Code}, []string{}, []string{}, []string{c.Code}}},
+			{"Tuesday 3 March", time.Date(2026, 3, 3, 9, 0, 0, 0, vn.ICT), lists{[]string{a.Code, b.Code}, []string{}, []string{c.Code}, []string{}}},
 		}
 		for _, st := range steps {
 			f.at(st.at)
@@ -261,8 +260,8 @@ func TestOverdueAndDueSoon(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if it.Timeliness != feedback.Late || it.Transfers != 1 || !it.DueAt.Equal(time.Date(2026, 2, 23, 17, 0, 0, 0, ict)) {
-			t.Errorf("A after transfer and answer: timeliness %s, transfers %d, due %v", it.Timeliness, it.Transfers, it.DueAt.In(ict))
+		if it.Timeliness != feedback.Late || it.Transfers != 1 || !it.DueAt.Equal(time.Date(2026, 2, 23, 17, 0, 0, 0, vn.ICT)) {
+			t.Errorf("A after transfer and answer: timeliness %s, transfers %d, due %v", it.Timeliness, it.Transfers, it.DueAt.In(vn.ICT))
 		}
 	})
 }
@@ -270,14 +269,14 @@ func TestOverdueAndDueSoon(t *testing.T) {
 func TestTransferCanRestartDeadline(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d, feedback.Options{RestartDeadlineOnTransfer: true})
-		it := mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, ict), sub(feedback.Feedback, "000.00.05.H36", "chuyển"))
-		f.at(time.Date(2026, 2, 9, 10, 0, 0, 0, ict))
+		it := mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, vn.ICT), sub(feedback.Feedback, "000.00.05.H36", "chuyển"))
+		f.at(time.Date(2026, 2, 9, 10, 0, 0, 0, vn.ICT))
 		got, err := f.svc.Transfer(context.Background(), officerLD, it.Code, feedback.Transfer{Agency: "000.00.02.H16", Reason: "Không thuộc thẩm quyền"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := time.Date(2026, 3, 2, 17, 0, 0, 0, ict); !got.DueAt.Equal(want) || got.Status != feedback.Transferred {
-			t.Errorf("after transfer: due %v, status %s; want due %v, transferred", got.DueAt.In(ict), got.Status, want)
+		if want := time.Date(2026, 3, 2, 17, 0, 0, 0, vn.ICT); !got.DueAt.Equal(want) || got.Status != feedback.Transferred {
+			t.Errorf("after transfer: due %v, status %s; want due %v, transferred", got.DueAt.In(vn.ICT), got.Status, want)
 		}
 	})
 }
@@ -376,16 +375,16 @@ func TestBadInputChangesNothing(t *testing.T) {
 		// The limit counts characters, not bytes: 10,000 Vietnamese characters are accepted.
 		ok := sub(feedback.Feedback, "000.00.05.H36", "Giới hạn")
 		ok.Content = strings.Repeat("ệ", feedback.MaxContent)
-		mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, ict), ok)
+		mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, vn.ICT), ok)
 		// Routing by a procedure instance or a dossier code when no agency is given.
 		byInstance := sub(feedback.Question, "", "Theo thủ tục")
 		byInstance.Procedure = "2.000815.000.00.05.H36"
-		if it := mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, ict), byInstance); it.Agency != "000.00.05.H36" {
+		if it := mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, vn.ICT), byInstance); it.Agency != "000.00.05.H36" {
 			t.Errorf("routed by instance to %s", it.Agency)
 		}
 		byDossier := sub(feedback.Feedback, "", "Theo hồ sơ")
 		byDossier.Dossier = "000.00.04.H36-260202-0007"
-		if it := mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, ict), byDossier); it.Agency != "000.00.04.H36" || it.Dossier != "000.00.04.H36-260202-0007" {
+		if it := mustSubmit(t, f, time.Date(2026, 2, 2, 10, 0, 0, 0, vn.ICT), byDossier); it.Agency != "000.00.04.H36" || it.Dossier != "000.00.04.H36-260202-0007" {
 			t.Errorf("routed by dossier to %s (%s)", it.Agency, it.Dossier)
 		}
 
@@ -419,8 +418,8 @@ func TestBadInputChangesNothing(t *testing.T) {
 		}
 
 		// Steps refused: nothing changes either.
-		open := mustSubmit(t, f, time.Date(2026, 2, 3, 10, 0, 0, 0, ict), sub(feedback.Feedback, "000.00.05.H36", "Mở"))
-		done := mustSubmit(t, f, time.Date(2026, 2, 3, 10, 0, 0, 0, ict), sub(feedback.Question, "000.00.05.H36", "Đã trả lời"))
+		open := mustSubmit(t, f, time.Date(2026, 2, 3, 10, 0, 0, 0, vn.ICT), sub(feedback.Feedback, "000.00.05.H36", "Mở"))
+		done := mustSubmit(t, f, time.Date(2026, 2, 3, 10, 0, 0, 0, vn.ICT), sub(feedback.Question, "000.00.05.H36", "Đã trả lời"))
 		if _, err := f.svc.Answer(ctx, officerLD, done.Code, feedback.Reply{Text: "Trả lời lần một."}); err != nil {
 			t.Fatal(err)
 		}
@@ -515,7 +514,7 @@ func TestAccessRules(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newFixture(t, d, feedback.Options{})
-		item := mustSubmit(t, f, time.Date(2026, 2, 3, 10, 0, 0, 0, ict), sub(feedback.Feedback, "000.00.05.H36", "Quyền"))
+		item := mustSubmit(t, f, time.Date(2026, 2, 3, 10, 0, 0, 0, vn.ICT), sub(feedback.Feedback, "000.00.05.H36", "Quyền"))
 		type want struct{ Detail, List, Stats, Assign errs.Code }
 		const ok = errs.Code("")
 		tests := []struct {
@@ -559,16 +558,16 @@ func TestWorkflowEventsAndPublication(t *testing.T) {
 		f := newFixture(t, d, feedback.Options{})
 		s := sub(feedback.Question, "000.00.02.H16", "Chứng thực bản sao điện tử có cần bản chính?")
 		s.Field, s.Procedure = "g03-gd10", "2.000815"
-		it := mustSubmit(t, f, time.Date(2026, 2, 3, 10, 0, 0, 0, ict), s)
+		it := mustSubmit(t, f, time.Date(2026, 2, 3, 10, 0, 0, 0, vn.ICT), s)
 		if it.Field != "G03-GD10" || it.Status != feedback.Received || !strings.HasPrefix(it.Code, "HD-") || len(it.Code) != 13 {
 			t.Errorf("submitted: %+v", it)
 		}
 		auditBefore := count(t, d, "audit_log")
-		f.at(time.Date(2026, 2, 3, 14, 0, 0, 0, ict))
+		f.at(time.Date(2026, 2, 3, 14, 0, 0, 0, vn.ICT))
 		if _, err := f.svc.Assign(ctx, officerDL, it.Code, feedback.Assignment{Assignee: "Y Bhim Niê", Note: "Xử lý gấp"}); err != nil {
 			t.Fatal(err)
 		}
-		f.at(time.Date(2026, 2, 4, 9, 0, 0, 0, ict))
+		f.at(time.Date(2026, 2, 4, 9, 0, 0, 0, vn.ICT))
 		if _, err := f.svc.Transfer(ctx, officerDL, it.Code, feedback.Transfer{Agency: "000.00.05.H36", Reason: "Thuộc thẩm quyền Sở Tư pháp Lâm Đồng"}); err != nil {
 			t.Fatal(err)
 		}
@@ -576,11 +575,11 @@ func TestWorkflowEventsAndPublication(t *testing.T) {
 		if _, err := f.svc.Detail(ctx, officerDL, it.Code); !errs.Is(err, errs.Forbidden) {
 			t.Errorf("the first agency after the transfer: %v", err)
 		}
-		f.at(time.Date(2026, 2, 5, 9, 0, 0, 0, ict))
+		f.at(time.Date(2026, 2, 5, 9, 0, 0, 0, vn.ICT))
 		if _, err := f.svc.Answer(ctx, leaderSTP, it.Code, feedback.Reply{Text: "Có.\r\nCần xuất trình bản chính.", Title: "Phó Giám đốc"}); err != nil {
 			t.Fatal(err)
 		}
-		f.at(time.Date(2026, 2, 5, 10, 0, 0, 0, ict))
+		f.at(time.Date(2026, 2, 5, 10, 0, 0, 0, vn.ICT))
 		got, err := f.svc.Publish(ctx, leaderSTP, it.Code, feedback.Publication{})
 		if err != nil {
 			t.Fatal(err)
@@ -593,14 +592,14 @@ func TestWorkflowEventsAndPublication(t *testing.T) {
 		}
 		var evs []ev
 		for _, e := range got.Events {
-			evs = append(evs, ev{e.At.In(ict), e.Actor, e.Action, e.From, e.To, e.Agency, e.Reason})
+			evs = append(evs, ev{e.At.In(vn.ICT), e.Actor, e.Action, e.From, e.To, e.Agency, e.Reason})
 		}
 		want := []ev{
-			{time.Date(2026, 2, 3, 10, 0, 0, 0, ict), "anonymous", "submit", "", feedback.Received, "000.00.02.H16", ""},
-			{time.Date(2026, 2, 3, 14, 0, 0, 0, ict), "user:chuyenvien.daklak", "assign", feedback.Received, feedback.Assigned, "000.00.02.H16", "Xử lý gấp"},
-			{time.Date(2026, 2, 4, 9, 0, 0, 0, ict), "user:chuyenvien.daklak", "transfer", feedback.Assigned, feedback.Transferred, "000.00.05.H36", "Thuộc thẩm quyền Sở Tư pháp Lâm Đồng"},
-			{time.Date(2026, 2, 5, 9, 0, 0, 0, ict), "user:lanhdao.stp", "answer", feedback.Transferred, feedback.Answered, "000.00.05.H36", ""},
-			{time.Date(2026, 2, 5, 10, 0, 0, 0, ict), "user:lanhdao.stp", "publish", feedback.Answered, feedback.Published, "000.00.05.H36", ""},
+			{time.Date(2026, 2, 3, 10, 0, 0, 0, vn.ICT), "anonymous", "submit", "", feedback.Received, "000.00.02.H16", ""},
+			{time.Date(2026, 2, 3, 14, 0, 0, 0, vn.ICT), "user:chuyenvien.daklak", "assign", feedback.Received, feedback.Assigned, "000.00.02.H16", "Xử lý gấp"},
+			{time.Date(2026, 2, 4, 9, 0, 0, 0, vn.ICT), "user:chuyenvien.daklak", "transfer", feedback.Assigned, feedback.Transferred, "000.00.05.H36", "Thuộc thẩm quyền Sở Tư pháp Lâm Đồng"},
+			{time.Date(2026, 2, 5, 9, 0, 0, 0, vn.ICT), "user:lanhdao.stp", "answer", feedback.Transferred, feedback.Answered, "000.00.05.H36", ""},
+			{time.Date(2026, 2, 5, 10, 0, 0, 0, vn.ICT), "user:lanhdao.stp", "publish", feedback.Answered, feedback.Published, "000.00.05.H36", ""},
 		}
 		if diff := cmp.Diff(want, evs); diff != "" {
 			t.Errorf("events (-want +got):\n%s", diff)
@@ -672,7 +671,7 @@ func TestLoadDemo(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newFixture(t, d, feedback.Options{})
-		f.at(time.Date(2026, 3, 10, 9, 0, 0, 0, ict))
+		f.at(time.Date(2026, 3, 10, 9, 0, 0, 0, vn.ICT))
 		for i := 0; i < 2; i++ { // loading twice is harmless
 			if err := feedback.LoadDemo(ctx, f.svc); err != nil {
 				t.Fatal(err)

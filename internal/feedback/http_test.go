@@ -19,6 +19,7 @@ import (
 	"github.com/lienthong/lienthong/internal/db"
 	"github.com/lienthong/lienthong/internal/db/dbtest"
 	"github.com/lienthong/lienthong/internal/feedback"
+	"github.com/lienthong/lienthong/internal/vn"
 	"github.com/lienthong/lienthong/internal/web"
 )
 
@@ -140,7 +141,7 @@ func jsonHeader(cookie string, more ...string) http.Header {
 func TestHTTP(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, d *db.DB) {
 		s := newSite(t, d)
-		s.f.at(time.Date(2026, 2, 2, 10, 0, 0, 0, ict))
+		s.f.at(time.Date(2026, 2, 2, 10, 0, 0, 0, vn.ICT))
 		body := `{"kind":"question","agency":"000.00.05.H36","subject":"Lệ phí chứng thực","content":"Lệ phí chứng thực chữ ký là bao nhiêu?",
 			"sender":{"name":"Nguyễn Văn An","email":"an.nguyen@example.vn"}}`
 		first := s.do(t, "POST", "/api/v1/feedback", jsonHeader("", "Idempotency-Key", "k-1"), body).want(t, "submit", http.StatusCreated)
@@ -174,7 +175,7 @@ func TestHTTP(t *testing.T) {
 		s.do(t, "GET", "/api/v1/feedback", jsonHeader(ld), "").want(t, "list without agency", http.StatusBadRequest, "agency_required")
 		s.do(t, "GET", "/api/v1/feedback?agency=000.00.00.H36&timeliness=late", jsonHeader(ld), "").want(t, "bad timeliness", http.StatusBadRequest, "bad_filter")
 
-		s.f.at(time.Date(2026, 2, 3, 9, 0, 0, 0, ict))
+		s.f.at(time.Date(2026, 2, 3, 9, 0, 0, 0, vn.ICT))
 		s.do(t, "POST", "/api/v1/feedback/"+code+"/answer", jsonHeader(dl), `{"text":"Không."}`).want(t, "answer other province", http.StatusForbidden)
 		s.do(t, "POST", "/api/v1/feedback/"+code+"/answer", jsonHeader(ld), `{"text":"Theo biểu phí hiện hành.","title":"Chuyên viên"}`).
 			want(t, "answer", http.StatusOK, `"status":"answered"`, `"officer":"Trần Thị Mai"`)
@@ -212,7 +213,7 @@ func TestHTTP(t *testing.T) {
 		s.do(t, "GET", "/feedback/lookup?code="+strings.ToLower(paCode), nil, "").want(t, "lookup", http.StatusSeeOther)
 		s.do(t, "GET", "/feedback?q=bieu+phi", nil, "").want(t, "published page", http.StatusOK, "Theo biểu phí hiện hành.")
 
-		s.f.at(time.Date(2026, 2, 25, 9, 0, 0, 0, ict)) // the form's item, sent on 3/2, was due on 24/2 (Tết in between)
+		s.f.at(time.Date(2026, 2, 25, 9, 0, 0, 0, vn.ICT)) // the form's item, sent on 3/2, was due on 24/2 (Tết in between)
 		dlCookie, csrfDL := s.login(t, "pakn.dl", "mật khẩu cán bộ 2")
 		inbox := s.do(t, "GET", "/feedback/manage", http.Header{"Cookie": {dlCookie}}, "").want(t, "inbox", http.StatusOK, "000.00.00.H16", paCode)
 		if i, j := strings.Index(inbox.Body, `id="overdue-h"`), strings.Index(inbox.Body, paCode); i < 0 || j < i {

@@ -113,14 +113,12 @@ func closedError(it *Item, what string) error {
 	switch it.Status {
 	case Answered, Published:
 		return errs.Reasonf(errs.Conflict, "already_answered", "%s was already answered on %s: it cannot be %s",
-			it.Code, it.Answer.At.In(ict).Format("02/01/2006 15:04"), what)
+			it.Code, it.Answer.At.In(vn.ICT).Format("02/01/2006 15:04"), what)
 	case Rejected:
 		return errs.Reasonf(errs.Conflict, "already_rejected", "%s was rejected: it cannot be %s", it.Code, what)
 	}
 	return errs.Reasonf(errs.Conflict, "not_open", "%s is %s: it cannot be %s", it.Code, it.Status, what)
 }
-
-var ict = time.FixedZone("ICT", 7*3600)
 
 func tooLong(s string, max int) bool { return utf8.RuneCountInString(s) > max }
 

@@ -1,5 +1,7 @@
 package feedback
 
+import "github.com/lienthong/lienthong/internal/vn"
+
 // QuestionRecord is a question in the shape of the national portal's DongBoHoiDap service (Q&A
 // synchronisation through the NDXP adapter; field names from OpenCPS, vn-standards §3.5).
 //
@@ -36,5 +38,5 @@ func (it *Item) AnswerRecord() (AnswerRecord, bool) {
 		return AnswerRecord{}, false
 	}
 	return AnswerRecord{ID: it.Code, AgencyCode: it.Agency, Officer: it.Answer.Officer, Title: it.Answer.Title,
-		Date: it.Answer.At.In(ict).Format("20060102150405"), Text: it.Answer.Text}, true
+		Date: it.Answer.At.In(vn.ICT).Format("20060102150405"), Text: it.Answer.Text}, true
 }

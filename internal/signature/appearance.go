@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/lienthong/lienthong/internal/pdf"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // Decree 30/2020 Phụ lục I places an electronic document's signatures as on paper: the leader's
@@ -12,7 +13,7 @@ import (
 // Vietnam's zone (2026-01-15T09:30:00+07:00).
 
 // ISOTime formats t as Decree 30 asks: ISO 8601 with the +07:00 offset.
-func ISOTime(t time.Time) string { return t.In(ict).Format("2006-01-02T15:04:05-07:00") }
+func ISOTime(t time.Time) string { return t.In(vn.ICT).Format("2006-01-02T15:04:05-07:00") }
 
 // Size of the signer's block, in points, and its distance from the right and bottom edges.
 const (

@@ -22,6 +22,8 @@ import (
 	"github.com/digitorus/pdfsign/sign"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // This file signs and verifies PDF documents with PAdES baseline signatures (chữ ký số trên văn
@@ -63,9 +65,6 @@ const (
 
 // SubFilterCAdES is the SubFilter of PAdES baseline signatures.
 const SubFilterCAdES = "ETSI.CAdES.detached"
-
-// ict is Vietnam's time zone (UTC+7, no daylight saving), in which signing times are written.
-var ict = time.FixedZone("ICT", 7*3600)
 
 // PDFSignOptions describes a PAdES signature. The texts go into the signature dictionary, where
 // PDF readers show them.
@@ -150,7 +149,7 @@ func SignPDF(src []byte, s Signer, opts PDFSignOptions) (out []byte, err error) 
 			DocMDPPerm: sign.DoNotAllowAnyChangesPerms,
 			Info: sign.SignDataSignatureInfo{
 				Name: fill[0], Location: fill[1], Reason: fill[2], ContactInfo: fill[3],
-				Date: opts.Time.In(ict),
+				Date: opts.Time.In(vn.ICT),
 			},
 		},
 		Signer:          standIn{pub: s.Key.Public()},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/lienthong/lienthong/internal/pdf"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // testPDF returns a small PDF made the way the application makes them.
@@ -62,7 +63,7 @@ func largePDF(t testing.TB, size int) []byte {
 	return b
 }
 
-var padesTime = time.Date(2026, 1, 15, 9, 30, 0, 0, ict)
+var padesTime = time.Date(2026, 1, 15, 9, 30, 0, 0, vn.ICT)
 
 func mustSignPDF(t testing.TB, src []byte, s Signer) []byte {
 	t.Helper()

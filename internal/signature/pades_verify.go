@@ -17,6 +17,8 @@ import (
 	"github.com/digitorus/pkcs7"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // PDFReport is the result of VerifyPDF.
@@ -149,7 +151,7 @@ func verifyPDFSignature(src []byte, br byteRange, trust *TrustStore) PDFSignatur
 	s.ContactInfo = pdfDictText(dict, "ContactInfo")
 	if m, ok := pdfDictString(dict, "M"); ok {
 		if t, err := parsePDFDate(string(m)); err == nil {
-			s.SigningTime = t.In(ict)
+			s.SigningTime = t.In(vn.ICT)
 		}
 	}
 
@@ -186,7 +188,7 @@ func verifyPDFSignature(src []byte, br byteRange, trust *TrustStore) PDFSignatur
 		s.Valid = true
 	}
 
-	s.CheckedAt = time.Now().In(ict)
+	s.CheckedAt = time.Now().In(vn.ICT)
 	if !s.SigningTime.IsZero() && !s.SigningTime.Before(leaf.NotBefore) && !s.SigningTime.After(leaf.NotAfter) {
 		s.CheckedAt = s.SigningTime
 	}

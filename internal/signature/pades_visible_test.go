@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lienthong/lienthong/internal/pdf"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 // A leader's visible approval signature followed by the agency's visible signature: both verify,
@@ -21,7 +22,7 @@ func TestSignPDFVisibleLeaderThenAgency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2026, 1, 15, 9, 30, 0, 0, ict)
+	at := time.Date(2026, 1, 15, 9, 30, 0, 0, vn.ICT)
 	var placedW, placedH float64
 	leader, err := SignPDF(testPDF(t), p.rsa, PDFSignOptions{Name: "Nguyễn Văn Bình", Time: at, Approval: true,
 		Appearance: &Appearance{Image: leaderImg, Place: func(w, h float64) [4]float64 {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/lienthong/lienthong/internal/auth"
 	"github.com/lienthong/lienthong/internal/errs"
+	"github.com/lienthong/lienthong/internal/vn"
 )
 
 //go:embed templates static messages
@@ -38,15 +39,12 @@ type Renderer struct {
 	Version string
 }
 
-// ict is Vietnam's time zone; pages show times there.
-var ict = time.FixedZone("ICT", 7*3600)
-
 var funcs = template.FuncMap{
 	"datetime": func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(ict).Format("15:04 02/01/2006")
+		return t.In(vn.ICT).Format("15:04 02/01/2006")
 	},
 	"date": func(s string) string { // YYYY-MM-DD → DD/MM/YYYY
 		if t, err := time.Parse(time.DateOnly, s); err == nil {
