@@ -81,9 +81,6 @@ func (g *Group) Do(ctx context.Context, fn func(*Tx) error) error {
 	return <-u.done
 }
 
-// Queued returns the number of callers waiting for a batch.
-func (g *Group) Queued() int { return len(g.units) }
-
 // Close stops accepting work and waits for the batches in flight.
 func (g *Group) Close() {
 	g.once.Do(func() { close(g.stop) })

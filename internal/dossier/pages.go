@@ -7,10 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 
@@ -50,7 +48,7 @@ func (h *Handler) PageRoutes() []api.Route {
 		{Method: "GET", Path: "/my/documents", Page: true, Access: api.ApplicantsOnly, Handler: h.pageDocuments},
 		{Method: "GET", Path: "/lookup", Page: true, Access: api.Public, Handler: h.pageLookup},
 		{Method: "GET", Path: "/one-stop", Page: true, Access: api.OfficersOnly, Handler: h.pageOneStop},
-		{Method: "GET", Path: "/dossiers/static/{name}", Page: true, Access: api.Public, Handler: serveStatic},
+		{Method: "GET", Path: "/dossiers/static/{name}", Page: true, Access: api.Public, Handler: web.Asset(pageFiles, "")},
 	}
 }
 
@@ -63,24 +61,6 @@ func (s *Service) nameOr(code string) string {
 		return n
 	}
 	return code
-}
-
-// serveStatic serves the pages' own script and style sheet from the package, under the page's
-// origin (the content security policy allows scripts and styles from 'self' only).
-func serveStatic(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	b, err := pageFiles.ReadFile("static/" + name)
-	if err != nil || strings.Contains(name, "/") {
-		return errs.Reasonf(errs.NotFound, "no_route", "there is nothing at %s", r.URL.Path)
-	}
-	ct := mime.TypeByExtension(path.Ext(name))
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err = w.Write(b)
-	return err
 }
 
 // problemOf returns the error to show in the page for err, or nil when err should be rendered as an

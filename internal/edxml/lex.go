@@ -30,14 +30,13 @@ import (
 type lexer struct {
 	s *source
 
-	stack    []string   // qualified names of the open elements
-	text     []byte     // decoded text of the last text token
-	attrs    []xml.Attr // attributes of the last start tag, names as written (prefix in Space)
-	empty    bool       // the last start tag closed itself: the next token is its end tag
-	tokStart int64      // offset of the current token's first byte
-	tokLine  int        // line of the current token's first byte
-	bound    int64      // offset the current token may not reach (see setBound)
-	tok      token      // the last token, which next returns a pointer to
+	stack   []string   // qualified names of the open elements
+	text    []byte     // decoded text of the last text token
+	attrs   []xml.Attr // attributes of the last start tag, names as written (prefix in Space)
+	empty   bool       // the last start tag closed itself: the next token is its end tag
+	tokLine int        // line of the current token's first byte
+	bound   int64      // offset the current token may not reach (see setBound)
+	tok     token      // the last token, which next returns a pointer to
 }
 
 type tokenKind uint8
@@ -79,7 +78,7 @@ func (l *lexer) entityError(format string, args ...any) error {
 func (l *lexer) setBound() {
 	s := l.s
 	s.mark(s.off)
-	l.tokStart, l.tokLine = s.off, l.line()
+	l.tokLine = l.line()
 	l.bound = s.off + int64(s.tokenLimit)
 	if s.pinned > 0 {
 		l.bound = s.recBase + int64(s.rawLimit)

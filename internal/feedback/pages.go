@@ -40,21 +40,8 @@ func (h *Handler) PageRoutes() []api.Route {
 		{Method: "GET", Path: "/feedback/manage/{code}", Page: true, Access: api.OfficersOnly, Handler: h.pageItem},
 		{Method: "POST", Path: "/feedback/manage/{code}/{action}", Page: true, Access: api.OfficersOnly, Handler: h.pageAct},
 		{Method: "GET", Path: "/feedback/summary", Page: true, Access: api.OfficersOnly, Handler: h.pageSummary},
-		{Method: "GET", Path: "/feedback/assets/summary.js", Page: true, Access: api.Public, Handler: serveScript},
+		{Method: "GET", Path: "/feedback/assets/summary.js", Page: true, Access: api.Public, Handler: web.Asset(files, "summary.js")},
 	}
-}
-
-// serveScript serves the summary page's chart script from the package, under the page's own origin
-// (the content security policy allows scripts from 'self' only).
-func serveScript(w http.ResponseWriter, r *http.Request) error {
-	b, err := files.ReadFile("static/summary.js")
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err = w.Write(b)
-	return err
 }
 
 // checkCSRF compares the form's token with the session's. Anonymous forms (sending feedback) have

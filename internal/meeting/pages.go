@@ -33,20 +33,8 @@ func (h *Handler) PageRoutes() []api.Route {
 		{Method: "POST", Path: "/meetings/{id}/tasks", Page: true, Access: a, Handler: h.pageTasks},
 		{Method: "GET", Path: "/ballots/{id}", Page: true, Access: a, Handler: h.pageBallot},
 		{Method: "POST", Path: "/ballots/{id}/answer", Page: true, Access: a, Handler: h.pageAnswer},
-		{Method: "GET", Path: "/meetings/assets/ballot.js", Page: true, Access: api.Public, Handler: serveScript},
+		{Method: "GET", Path: "/meetings/assets/ballot.js", Page: true, Access: api.Public, Handler: web.Asset(files, "ballot.js")},
 	}
-}
-
-// serveScript serves the ballot chart script under the page's own origin (CSP: scripts from 'self').
-func serveScript(w http.ResponseWriter, r *http.Request) error {
-	b, err := files.ReadFile("static/ballot.js")
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err = w.Write(b)
-	return err
 }
 
 // ListView is the meeting list page.

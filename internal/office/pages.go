@@ -5,11 +5,9 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
-	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"path"
 	"strconv"
 	"strings"
 
@@ -62,26 +60,8 @@ func (h *Handler) PageRoutes() []api.Route {
 		{Method: "GET", Path: "/office/files/{id}", Page: true, Access: o, Handler: h.pageFile},
 		{Method: "POST", Path: "/office/files/{id}/{action}", Page: true, Access: o, Handler: h.pageFileAct},
 		{Method: "GET", Path: "/office/registers", Page: true, Access: o, Handler: h.pageRegisters},
-		{Method: "GET", Path: "/office/static/{name}", Page: true, Access: o, Handler: serveStatic},
+		{Method: "GET", Path: "/office/static/{name}", Page: true, Access: o, Handler: web.Asset(pageFiles, "")},
 	}
-}
-
-// serveStatic serves the pages' own script and style sheet from the package, under the page's
-// origin (the content security policy allows scripts and styles from 'self' only).
-func serveStatic(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	b, err := pageFiles.ReadFile("static/" + name)
-	if err != nil || strings.Contains(name, "/") {
-		return errs.Reasonf(errs.NotFound, "no_route", "there is nothing at %s", r.URL.Path)
-	}
-	ct := mime.TypeByExtension(path.Ext(name))
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err = w.Write(b)
-	return err
 }
 
 // ---- shared pieces ----
@@ -189,6 +169,17 @@ func problemOf(err error) *errs.Error {
 		return e
 	}
 	return nil
+}
+
+// formProblem is problemOf for an error to show on the form that was sent. A reused idempotency key
+// means the form was changed and sent again after a first success: the key is cleared, so that the
+// next send makes a new record.
+func formProblem(err error, form url.Values) *errs.Error {
+	e := problemOf(err)
+	if e != nil && e.Reason == "idempotency_key_reused" {
+		form.Set("key", "")
+	}
+	return e
 }
 
 // fieldErrors groups an error's field messages by form field: recipients[2].agency → recipients.

@@ -105,10 +105,7 @@ func (h *Handler) pageCreateFile(w http.ResponseWriter, r *http.Request) error {
 		Group: f.Get("group"), Title: f.Get("title"), Heading: f.Get("heading"), Keeper: f.Get("keeper"), Retention: f.Get("retention"),
 		IdempotencyKey: f.Get("key")})
 	if err != nil {
-		if e := problemOf(err); e != nil {
-			if e.Reason == "idempotency_key_reused" {
-				f.Set("key", "")
-			}
+		if e := formProblem(err, f); e != nil {
 			return h.renderFiles(w, r, api.Status(err), f.Get("agency"), e, f)
 		}
 		return err

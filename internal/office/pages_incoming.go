@@ -142,12 +142,9 @@ func (h *Handler) pageRegisterPaper(w http.ResponseWriter, r *http.Request) erro
 		defer mf.RemoveAll()
 	}
 	render := func(err error) error {
-		e := problemOf(err)
+		e := formProblem(err, vals)
 		if e == nil {
 			return err
-		}
-		if e.Reason == "idempotency_key_reused" {
-			vals.Set("key", "")
 		}
 		v := h.paperForm(h.frame(r, "incoming", vals.Get("agency")), vals, e)
 		return h.Pages.Render(w, r, api.Status(err), "office_incoming_paper", "office.paper.title", v)

@@ -131,13 +131,9 @@ func (h *Handler) pageCreateDraft(w http.ResponseWriter, r *http.Request) error 
 		defer mf.RemoveAll()
 	}
 	render := func(err error) error {
-		e := problemOf(err)
+		e := formProblem(err, vals)
 		if e == nil {
 			return err
-		}
-		if e.Reason == "idempotency_key_reused" {
-			// The form was changed and sent again after a first success: a new send is a new draft.
-			vals.Set("key", "")
 		}
 		v := h.draftForm(h.frame(r, "outgoing", vals.Get("agency")), vals, e)
 		return h.Pages.Render(w, r, api.Status(err), "office_outgoing_new", "office.outgoing.new.title", v)

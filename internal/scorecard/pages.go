@@ -28,29 +28,8 @@ func (h *Handler) PageRoutes() []api.Route {
 		{Method: "GET", Path: "/scorecard", Page: true, Access: api.OfficersOnly, Handler: h.pageTable},
 		{Method: "GET", Path: "/scorecard/report", Page: true, Access: api.OfficersOnly, Handler: h.pageReport},
 		{Method: "GET", Path: "/scorecard/{province}", Page: true, Access: api.OfficersOnly, Handler: h.pageProvince},
-		{Method: "GET", Path: "/scorecard/assets/{name}", Page: true, Access: api.Public, Handler: serveAsset},
+		{Method: "GET", Path: "/scorecard/assets/{name}", Page: true, Access: api.Public, Handler: web.Asset(files, "")},
 	}
-}
-
-var assetTypes = map[string]string{"scorecard.js": "text/javascript; charset=utf-8", "report.css": "text/css; charset=utf-8"}
-
-// serveAsset serves the chart script and the print style from the package, under the page's own
-// origin (the content security policy allows 'self' only).
-func serveAsset(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	ct, ok := assetTypes[name]
-	if !ok {
-		http.NotFound(w, r)
-		return nil
-	}
-	b, err := files.ReadFile("static/" + name)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err = w.Write(b)
-	return err
 }
 
 // TableView is the view of the scorecard page and of a province's drill-down.

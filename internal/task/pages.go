@@ -36,29 +36,8 @@ func (h *Handler) PageRoutes() []api.Route {
 		{Method: "GET", Path: "/tasks/figures", Page: true, Access: api.OfficersOnly, Handler: h.pageFigures},
 		{Method: "GET", Path: "/tasks/{id}", Page: true, Access: api.OfficersOnly, Handler: h.pageTask},
 		{Method: "POST", Path: "/tasks/{id}/{action}", Page: true, Access: api.OfficersOnly, Handler: h.pageAct},
-		{Method: "GET", Path: "/tasks/assets/{name}", Page: true, Access: api.Public, Handler: serveAsset},
+		{Method: "GET", Path: "/tasks/assets/{name}", Page: true, Access: api.Public, Handler: web.Asset(files, "")},
 	}
-}
-
-var assetTypes = map[string]string{"figures.js": "text/javascript; charset=utf-8", "tasks.css": "text/css; charset=utf-8"}
-
-// serveAsset serves the chart script and the page style under the page's own origin (the content
-// security policy allows 'self' only, no inline styles).
-func serveAsset(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("name")
-	ct, ok := assetTypes[name]
-	if !ok {
-		http.NotFound(w, r)
-		return nil
-	}
-	b, err := files.ReadFile("static/" + name)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	_, err = w.Write(b)
-	return err
 }
 
 // Labels are the code lists' names in the page's language, keyed "kind:NQ", "auth:CP",

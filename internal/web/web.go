@@ -14,6 +14,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -249,3 +250,28 @@ func Static() http.Handler {
 
 // TemplateFS exposes the shell's templates for the catalogue-completeness test.
 func TemplateFS() fs.FS { return files }
+
+// Asset returns a page handler that serves a package's own script or style sheet, static/<name> in
+// fsys (the package's embedded files), under the page's origin: the content security policy allows
+// scripts and styles from 'self' only. name is the route's {name}, or fixed when the route names one
+// file. The type comes from the extension; anything not there is not found.
+func Asset(fsys fs.ReadFileFS, fixed string) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		name := fixed
+		if name == "" {
+			name = r.PathValue("name")
+		}
+		b, err := fsys.ReadFile("static/" + name)
+		if err != nil || name == "" || strings.Contains(name, "/") {
+			return errs.Reasonf(errs.NotFound, "no_route", "there is nothing at %s", r.URL.Path)
+		}
+		ct := mime.TypeByExtension(path.Ext(name))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, err = w.Write(b)
+		return err
+	}
+}
